@@ -81,8 +81,8 @@ def summary_line(result: ScanResult) -> str:
 
 def render(result: ScanResult, *, db_url: str = "", color: bool = False, width: int | None = None) -> str:
     buffer = io.StringIO()
-    if width is None:
-        width = max(100, shutil.get_terminal_size((140, 40)).columns)
+    if width is None:  # a terminal's own width; 160 columns into a file or pipe
+        width = max(100, shutil.get_terminal_size((160, 40)).columns)
     console = Console(file=buffer, force_terminal=color, no_color=not color, width=width,
                       highlight=False, emoji=False, markup=False)
     console.print(build_table(result))

@@ -1,0 +1,252 @@
+"""Which Chromium we drive, and whether it works here (``minerscan doctor``).
+
+Search order: an explicit path (``--browser-path``) or ``MINERSCAN_CHROMIUM``; Playwright's own
+download; Debian's ``chromium-headless-shell`` (same results as full Chromium at about a third
+of the memory per page, see DESIGN.md); a system Chromium or Chrome on the PATH.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+__all__ = [
+    "ENV_VAR",
+    "BrowserInfo",
+    "BrowserNotFound",
+    "doctor_report",
+    "find_browser",
+    "running_as_root",
+]
+
+ENV_VAR = "MINERSCAN_CHROMIUM"
+HEADLESS_SHELL = "/usr/lib/chromium/chromium-headless-shell"
+SYSTEM_PATHS = (
+    "/usr/bin/chromium",
+    "/usr/bin/chromium-browser",
+    "/usr/bin/google-chrome",
+    "/usr/bin/google-chrome-stable",
+)
+SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+VERSION_TIMEOUT = 10.0
+LAUNCH_TIMEOUT = 30.0
+
+HOW_TO_FIX = (
+    "install one with `python -m playwright install chromium` or `apt-get install chromium` "
+    f"(or chromium-headless-shell), or point {ENV_VAR} / --browser-path at a Chromium binary"
+)
+
+
+class BrowserNotFound(RuntimeError):
+    """No usable Chromium: the message lists what was tried and how to fix it."""
+
+
+@dataclass(frozen=True)
+class BrowserInfo:
+    path: str
+    kind: str  # "chromium-headless-shell", "chromium" or "chrome"
+    version: str  # "Chromium 156.0.8078.108", or "" when --version did not answer
+    source: str  # "explicit", "MINERSCAN_CHROMIUM", "playwright" or "system"
+
+    def describe(self) -> str:
+        return f"{self.path} ({self.version or 'unknown version'})"
+
+
+def running_as_root() -> bool:
+    return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+def find_browser(explicit: str | None = None) -> BrowserInfo:
+    tried: list[str] = []
+    chosen = _explicit_choice(explicit, tried)
+    if chosen is None:
+        chosen = _first_installed(tried)
+    if chosen is None:
+        raise BrowserNotFound(f"no Chromium found (tried: {'; '.join(tried)}); {HOW_TO_FIX}")
+    path, source = chosen
+    return BrowserInfo(path=path, kind=_kind(path), version=browser_version(path), source=source)
+
+
+def _explicit_choice(explicit: str | None, tried: list[str]) -> tuple[str, str] | None:
+    """An explicit path must work: silently falling back to another browser would surprise."""
+    for value, source, label in (
+        (explicit, "explicit", "--browser-path"),
+        (os.environ.get(ENV_VAR), ENV_VAR, ENV_VAR),
+    ):
+        if not value:
+            continue
+        resolved = shutil.which(value) if os.sep not in value else value
+        if resolved and _is_executable(resolved):
+            return resolved, source
+        raise BrowserNotFound(
+            f"{label} points at {value!r}, which is not an executable file; "
+            f"fix the path, or unset it to let minerscan search ({HOW_TO_FIX})"
+        )
+    tried.append(f"{ENV_VAR} (unset)")
+    return None
+
+
+def _first_installed(tried: list[str]) -> tuple[str, str] | None:
+    playwright_path = _playwright_chromium()
+    tried.append(f"Playwright's chromium ({playwright_path or 'not known to playwright'})")
+    if playwright_path and _is_executable(playwright_path):
+        return playwright_path, "playwright"
+    tried.append(HEADLESS_SHELL)
+    if _is_executable(HEADLESS_SHELL):
+        return HEADLESS_SHELL, "system"
+    for candidate in SYSTEM_PATHS:
+        tried.append(candidate)
+        if _is_executable(candidate):
+            return candidate, "system"
+    for name in SYSTEM_NAMES:
+        found = shutil.which(name)
+        if found and _is_executable(found):
+            return found, "system"
+    tried.append(f"PATH ({', '.join(SYSTEM_NAMES)})")
+    return None
+
+
+def _playwright_chromium() -> str | None:
+    """Where Playwright would launch Chromium from (whether or not it is downloaded)."""
+    if not _playwright_downloaded_chromium():
+        return None  # asking Playwright's driver costs a second or two; nothing to find anyway
+
+    def ask() -> str:
+        from playwright.sync_api import sync_playwright
+
+        with sync_playwright() as pw:
+            return pw.chromium.executable_path
+
+    # The sync API refuses to run inside an asyncio loop; a fresh thread has none.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            return pool.submit(ask).result(timeout=VERSION_TIMEOUT)
+        except Exception:  # noqa: BLE001 - no driver, unsupported platform: just not a candidate
+            return None
+
+
+def _playwright_downloaded_chromium() -> bool:
+    """Whether Playwright's browser cache holds any Chromium build (cheap, no driver)."""
+    custom = os.environ.get("PLAYWRIGHT_BROWSERS_PATH")
+    if custom == "0":
+        import playwright
+
+        roots = [Path(playwright.__file__).parent / "driver" / "package" / ".local-browsers"]
+    elif custom:
+        roots = [Path(custom)]
+    else:
+        home = Path.home()
+        roots = [
+            home / ".cache" / "ms-playwright",
+            home / "Library" / "Caches" / "ms-playwright",
+            Path(os.environ.get("LOCALAPPDATA", home)) / "ms-playwright",
+        ]
+    return any(root.is_dir() and any(root.glob("chromium*")) for root in roots)
+
+
+def _is_executable(path: str) -> bool:
+    return Path(path).is_file() and os.access(path, os.X_OK)
+
+
+def _kind(path: str) -> str:
+    name = Path(path).name.lower()
+    if "headless" in name and "shell" in name:
+        return "chromium-headless-shell"
+    if "chrome" in name and "chromium" not in str(path).lower():
+        return "chrome"
+    return "chromium"
+
+
+def browser_version(path: str) -> str:
+    try:
+        done = subprocess.run(
+            [path, "--version"],
+            capture_output=True,
+            text=True,
+            timeout=VERSION_TIMEOUT,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    lines = [line.strip() for line in done.stdout.splitlines() if line.strip()]
+    return lines[-1] if lines else ""
+
+
+# -- doctor --------------------------------------------------------------------------------------
+
+Check = tuple[str, bool, str]
+
+
+def doctor_report(explicit: str | None = None) -> list[Check]:
+    """Each check as (name, ok, detail), in the order ``minerscan doctor`` prints them."""
+    checks: list[Check] = []
+    try:
+        browser = find_browser(explicit)
+    except BrowserNotFound as exc:
+        checks.append(("browser", False, str(exc)))
+    else:
+        found = f"{browser.describe()}, {browser.kind}, found via {browser.source}"
+        checks.append(("browser", True, found))
+        checks.append(_launch_check(browser))
+    checks.append(_package_check("playwright"))
+    checks.append(_package_check("scrapy-playwright"))
+    checks.append(_package_check("scrapy"))
+    if running_as_root():
+        checks.append(("sandbox", True, "running as root: Chromium runs with --no-sandbox"))
+    else:
+        checks.append(("sandbox", True, "not root: Chromium keeps its sandbox"))
+    return checks
+
+
+def _package_check(name: str) -> Check:
+    try:
+        return (name, True, version(name))
+    except PackageNotFoundError:
+        return (name, False, f"not installed: pip install {name}")
+
+
+def _launch_check(browser: BrowserInfo) -> Check:
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        try:
+            title = pool.submit(asyncio.run, _render_blank(browser)).result(
+                timeout=LAUNCH_TIMEOUT + 5
+            )
+        except Exception as exc:  # noqa: BLE001 - any failure to start is the answer
+            first = next((line for line in str(exc).splitlines() if line.strip()), repr(exc))
+            return ("launch", False, f"could not launch headless and render about:blank: {first}")
+    return (
+        "launch",
+        True,
+        f"launched headless, rendered about:blank ({title}) in {time.monotonic() - started:.1f} s",
+    )
+
+
+async def _render_blank(browser: BrowserInfo) -> str:
+    from playwright.async_api import async_playwright
+
+    from crawler.instrument import browser_args
+
+    as_root = running_as_root()
+    async with async_playwright() as pw:
+        chromium = await pw.chromium.launch(
+            executable_path=browser.path,
+            headless=True,
+            args=browser_args(as_root=as_root, closed_network=True),
+            chromium_sandbox=not as_root,
+            timeout=LAUNCH_TIMEOUT * 1000,
+        )
+        try:
+            page = await chromium.new_page()
+            await page.goto("about:blank", timeout=LAUNCH_TIMEOUT * 1000)
+            result = await page.evaluate("() => document.readyState + ', JavaScript ran'")
+            return str(result)
+        finally:
+            await chromium.close()

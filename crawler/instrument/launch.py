@@ -1,0 +1,30 @@
+"""Chromium command-line flags every minerscan browser is launched with."""
+
+from __future__ import annotations
+
+# Keep Chromium from phoning home: no background fetches, updates, sync or QUIC probes.
+_QUIET_FLAGS = (
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+)
+
+# Chromium still resolves Google hosts with the flags above; in tests nothing but loopback
+# may be looked up.
+CLOSED_NETWORK_RULES = "MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1"
+
+
+def browser_args(*, as_root: bool, closed_network: bool) -> list[str]:
+    """Flags for ``chromium.launch(args=...)``.
+
+    ``as_root`` adds ``--no-sandbox`` (Chromium refuses to start its sandbox as root);
+    ``closed_network`` makes every host but localhost and 127.0.0.1 fail to resolve.
+    """
+    args = list(_QUIET_FLAGS)
+    if as_root:
+        args.append("--no-sandbox")
+    if closed_network:
+        args.append(f"--host-resolver-rules={CLOSED_NETWORK_RULES}")
+    return args

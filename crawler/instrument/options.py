@@ -1,0 +1,49 @@
+"""What the instrumentation is asked to do, and what it hands back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from minerscan.observations import (
+    CpuProfile,
+    DomSnapshot,
+    RequestObservation,
+    ScriptObservation,
+    WasmModule,
+    WebSocketSession,
+    WorkerObservation,
+)
+
+
+@dataclass(frozen=True)
+class InstrumentOptions:
+    dwell: float = 5.0  # seconds to watch after load
+    max_dwell: float = 15.0  # the dwell may extend up to this while workers/sockets still appear
+    interact: bool = True  # scroll and move the mouse a little during the dwell
+    max_frames: int = 20  # WebSocket frames kept per direction per socket
+    frame_bytes: int = 4096  # per-frame payload cap
+    body_bytes: int = 4 * 1024 * 1024  # per script / wasm body cap
+    dom_bytes: int = 2 * 1024 * 1024  # served / rendered HTML cap
+
+    def __post_init__(self) -> None:
+        if self.dwell < 0 or self.max_dwell < self.dwell:
+            raise ValueError("need 0 <= dwell <= max_dwell")
+        if min(self.max_frames, self.frame_bytes, self.body_bytes, self.dom_bytes) < 0:
+            raise ValueError("caps must not be negative")
+
+
+@dataclass(frozen=True)
+class Instrumented:
+    """Everything the spider needs to build a PageVisit (see minerscan/observations.py)."""
+
+    title: str
+    scripts: tuple[ScriptObservation, ...]
+    inline_script_count: int
+    requests: tuple[RequestObservation, ...]
+    websockets: tuple[WebSocketSession, ...]
+    workers: tuple[WorkerObservation, ...]
+    wasm_modules: tuple[WasmModule, ...]
+    cpu: CpuProfile | None
+    dom: DomSnapshot | None
+    crashed: bool = False  # the renderer died during the visit; the rest is what was seen
+    errors: tuple[str, ...] = ()  # instrumentation problems worth a log line, one per entry

@@ -1,0 +1,267 @@
+"""PageInstrumentation: attach before navigation, watch during the dwell, collect at the end."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from minerscan.observations import WorkerObservation
+
+from . import dom as dom_module
+from .cpu import CpuMeter
+from .interaction import interact
+from .options import InstrumentOptions, Instrumented
+from .requests import RequestRecorder
+from .scripts import ScriptRecorder, enable_debugger
+from .targets import AUTO_ATTACH, WORKER_TYPES, Target, TargetTree, monotonic_clock
+from .websockets import WebSocketRecorder
+
+log = logging.getLogger(__name__)
+
+_SETUP_TIMEOUT = 5.0
+_PAGE_CALL_TIMEOUT = 3.0
+_MAX_SCRIPT_RESPONSES = 500
+# The dwell goes on while something new happened this recently (seconds).
+_RECENT = 1.0
+# ...or while the page's CPU use still climbs by this many cores per second.
+_RISING_CORES = 0.15
+
+
+class PageInstrumentation:
+    """Watches one Playwright page: its frames and workers, their scripts, sockets and CPU."""
+
+    def __init__(self, options: InstrumentOptions, *, page_url: str) -> None:
+        self.options = options
+        self.page_url = page_url
+        self._clock = monotonic_clock()
+        self._tree: TargetTree | None = None
+        self._scripts: ScriptRecorder | None = None
+        self._sockets: WebSocketRecorder | None = None
+        self._requests: RequestRecorder | None = None
+        self._cpu: CpuMeter | None = None
+        self._script_responses: dict[str, Any] = {}
+        self._crashed = False
+        self._errors: list[str] = []
+
+    # -- before navigation ------------------------------------------------------------------
+
+    async def attach(self, page: Any) -> None:
+        """Set up every listener and the CDP session; call before ``page.goto``."""
+        self._clock = monotonic_clock()
+        page.on("crash", lambda _: self._mark_crashed())
+        page.on("response", self._remember_script_response)
+        try:
+            session = await asyncio.wait_for(page.context.new_cdp_session(page), _SETUP_TIMEOUT)
+        except Exception as exc:
+            self._errors.append(f"no CDP session: {exc}")
+            self._sockets = WebSocketRecorder(_NullTree(), self._clock,  # type: ignore[arg-type]
+                                              self.options.max_frames, self.options.frame_bytes)
+            self._sockets.attach(page)
+            return
+        tree = TargetTree(session, self._clock)
+        self._tree = tree
+        self._scripts = ScriptRecorder(tree, self.options.body_bytes)
+        self._sockets = WebSocketRecorder(tree, self._clock, self.options.max_frames,
+                                          self.options.frame_bytes)
+        self._requests = RequestRecorder(tree, self.page_url)
+        self._cpu = CpuMeter(tree, self._clock)
+        tree.on_attach(_prepare_child)
+        tree.start()
+        self._sockets.attach(page)
+        self._requests.attach(page)
+        root = tree.root
+        enable_debugger(root)
+        for method, params in (("Network.enable", {}), ("Performance.enable", {}),
+                               ("Target.setAutoAttach", dict(AUTO_ATTACH))):
+            if await root.send(method, params, timeout=_SETUP_TIMEOUT) is None:
+                self._errors.append(f"{method} failed on the page")
+        await self._cpu.baseline()
+
+    def _mark_crashed(self) -> None:
+        self._crashed = True
+
+    def _remember_script_response(self, response: Any) -> None:
+        # Kept so a worker that never answered the debugger still has its script body.
+        try:
+            if response.request.resource_type == "script" \
+                    and len(self._script_responses) < _MAX_SCRIPT_RESPONSES:
+                self._script_responses.setdefault(response.url, response)
+        except Exception:
+            pass
+
+    # -- the dwell --------------------------------------------------------------------------
+
+    async def watch(self, page: Any) -> None:
+        """Watch the loaded page for ``dwell`` seconds, longer (to ``max_dwell``) while it
+        is still starting workers, opening sockets or ramping up its CPU."""
+        try:
+            await asyncio.wait_for(self._dwell(page), self.options.max_dwell + 5.0)
+        except Exception as exc:  # timeout or a closed page: what was sampled stands
+            self._errors.append(f"dwell cut short: {type(exc).__name__}: {exc}")
+
+    async def _dwell(self, page: Any) -> None:
+        cpu = self._cpu
+        if cpu is None:
+            await asyncio.sleep(self.options.dwell)
+            return
+        await cpu.sample()
+        started = self._clock()
+        helper = asyncio.ensure_future(interact(page)) if self.options.interact else None
+        try:
+            while True:
+                elapsed = self._clock() - started
+                if elapsed >= self.options.max_dwell - 1e-3:
+                    break
+                if elapsed >= self.options.dwell - 1e-3 and not self._still_starting():
+                    break
+                step = min(1.0, self.options.max_dwell - elapsed)
+                if elapsed < self.options.dwell:
+                    step = min(step, self.options.dwell - elapsed)
+                await asyncio.sleep(max(step, 0.05))
+                await cpu.sample()
+        finally:
+            if helper is not None and not helper.done():
+                helper.cancel()
+
+    def _still_starting(self) -> bool:
+        now = self._clock()
+        tree = self._tree
+        if tree is not None and any(t.attached_at > now - _RECENT - 0.5
+                                    for t in tree.targets if t.parent is not None):
+            return True
+        opened = self._sockets.last_opened_at() if self._sockets else None
+        if opened is not None and opened > now - _RECENT - 0.5:
+            return True
+        timeline = self._cpu.timeline_so_far() if self._cpu else ()
+        return len(timeline) >= 2 and timeline[-1] - timeline[-2] > _RISING_CORES
+
+    # -- after the dwell --------------------------------------------------------------------
+
+    async def collect(self, page: Any, served_html: str | None = None) -> Instrumented:
+        """Everything observed. Never raises for page-caused problems."""
+        try:
+            return await asyncio.wait_for(self._collect(page, served_html), 20.0)
+        except Exception as exc:
+            log.warning("collecting %s failed: %s", self.page_url, exc)
+            self._errors.append(f"collect failed: {type(exc).__name__}: {exc}")
+            return Instrumented(title="", scripts=(), inline_script_count=0, requests=(),
+                                websockets=self._sockets.sessions() if self._sockets else (),
+                                workers=(), wasm_modules=(), cpu=None, dom=None,
+                                crashed=self._crashed, errors=tuple(self._errors))
+
+    async def _collect(self, page: Any, served_html: str | None) -> Instrumented:
+        tree = self._tree
+        # All bounded and concurrent, so a hung or crashed page costs a few seconds at most.
+        _, _, title, rendered = await asyncio.gather(
+            tree.refresh_urls() if tree is not None else asyncio.sleep(0),
+            self._scripts.settle(2.5) if self._scripts is not None else asyncio.sleep(0),
+            self._page_call(page.title()),
+            self._page_call(page.content()) if not self._crashed else asyncio.sleep(0),
+        )
+        if not isinstance(title, str):
+            title = await self._title_from_browser(page)
+        rendered = rendered if isinstance(rendered, str) else None
+        final_url = self._final_url(page)
+        snapshot = dom_module.snapshot(served_html, rendered, final_url, self.options.dom_bytes)
+        workers = self._workers()
+        scripts = ()
+        wasm = ()
+        if self._scripts is not None:
+            fallback = await self._worker_script_bodies(workers)
+            scripts = self._scripts.scripts(self._document_urls(page, final_url), fallback)
+            wasm = self._scripts.wasm_modules()
+        result = Instrumented(
+            title=title,
+            scripts=scripts,
+            inline_script_count=snapshot.rendered.inline_scripts if snapshot else 0,
+            requests=self._requests.requests(final_url) if self._requests else (),
+            websockets=self._sockets.sessions() if self._sockets else (),
+            workers=workers,
+            wasm_modules=wasm,
+            cpu=self._cpu.profile(len(workers)) if self._cpu else None,
+            dom=snapshot,
+            crashed=self._crashed,
+            errors=tuple(self._errors),
+        )
+        if tree is not None:
+            await tree.close()
+        return result
+
+    async def _title_from_browser(self, page: Any) -> str:
+        """The title as the browser knows it: answers even when the renderer is blocked
+        (a modal dialog, a spinning main thread), where ``page.title()`` cannot."""
+        if self._tree is None:
+            return ""
+        reply = await self._tree.root.send("Target.getTargetInfo", timeout=1.0)
+        info = (reply or {}).get("targetInfo") or {}
+        title = str(info.get("title") or "")
+        # With no <title>, Chromium shows the URL (without the scheme) instead.
+        url = str(info.get("url") or "")
+        return "" if not title or url.endswith(title) else title
+
+    async def _page_call(self, call: Any) -> Any:
+        try:
+            return await asyncio.wait_for(call, _PAGE_CALL_TIMEOUT)
+        except Exception as exc:
+            log.debug("page call failed on %s: %s", self.page_url, exc)
+            return None
+
+    def _final_url(self, page: Any) -> str:
+        try:
+            url = page.url
+        except Exception:
+            url = ""
+        return url if url and url != "about:blank" else self.page_url
+
+    def _document_urls(self, page: Any, final_url: str) -> set[str]:
+        urls = {self.page_url, final_url}
+        try:
+            urls |= {frame.url for frame in page.frames}
+        except Exception:
+            pass
+        if self._tree is not None:
+            urls |= {t.url for t in self._tree.targets if t.type == "iframe"}
+        urls.discard("")
+        return urls
+
+    def _workers(self) -> tuple[WorkerObservation, ...]:
+        if self._tree is None:
+            return ()
+        return tuple(
+            WorkerObservation(url=t.url, type=WORKER_TYPES[t.type],
+                              parent=t.parent.context if t.parent else "page",
+                              started_at=round(t.attached_at, 3))
+            for t in self._tree.targets if t.is_worker
+        )
+
+    async def _worker_script_bodies(self, workers: tuple[WorkerObservation, ...]
+                                    ) -> dict[str, bytes]:
+        """Bodies of worker scripts, from the network, for workers too busy to answer."""
+        bodies: dict[str, bytes] = {}
+        for worker in workers:
+            response = self._script_responses.get(worker.url)
+            if response is None or worker.url in bodies:
+                continue
+            body = await self._page_call(response.body())
+            if isinstance(body, bytes):
+                bodies[worker.url] = body
+        return bodies
+
+
+def _prepare_child(target: Target) -> None:
+    """Domains every new child gets before it is resumed (the tree resumes it next)."""
+    enable_debugger(target)
+    if target.type in ("iframe", *WORKER_TYPES):
+        target.post("Network.enable")
+    if target.type == "iframe":
+        target.post("Performance.enable")
+
+
+class _NullTree:
+    """Stands in for the target tree when no CDP session could be opened."""
+
+    targets: list[Target] = []
+
+    def on(self, *_: Any) -> None:
+        pass

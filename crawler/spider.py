@@ -1,0 +1,422 @@
+"""The spider: from each target, render same-site pages in Chromium and emit one PageVisit each.
+
+Every HTML page goes through scrapy-playwright in a browser context of its own (its own renderer
+process, so the CPU we measure is the page's), with our instrumentation attached before
+navigation. The spider keeps the page and closes page *and* context itself, in the callback and
+in the errback alike: a context left open would hold one of the ``concurrency`` slots forever.
+
+Links that look like files (``.pdf``, ``.zip``, images…) are first asked for with a plain HEAD
+request, so a download never needs a browser; whatever the server says is not HTML is recorded
+as a NOT_HTML visit. Pages already visited in an interrupted run (``skip_urls``) are fetched
+once more without the browser, only to find their links again, and produce no visit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from scrapy import Request, Spider
+from scrapy.http import Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler.failures import LoadFailure, classify_failure
+from crawler.instrument import InstrumentOptions, PageInstrumentation
+from crawler.urls import (
+    canonical_url,
+    is_crawlable_link,
+    registrable_domain,
+    strip_fragment,
+)
+from minerscan.observations import FailureReason, PageVisit
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
+    from playwright.async_api import Response as BrowserResponse
+
+    from crawler.pipeline import VisitSink
+    from crawler.run import CrawlConfig
+
+__all__ = ["MinerscanSpider", "PageTask", "extract_links", "is_html"]
+
+logger = logging.getLogger(__name__)
+
+TASK = "minerscan_task"
+LOAD = "minerscan_load"
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Links with these extensions are probed with HEAD first; anything may still turn out HTML.
+FILE_EXTENSIONS = frozenset(
+    (  # noqa: SIM905 - a word list reads better than 67 quoted strings
+        "pdf zip gz tgz bz2 xz 7z rar tar exe msi dmg apk deb rpm iso bin img "
+        "jpg jpeg png gif webp bmp ico tif tiff svg avif heic "
+        "mp3 mp4 m4a m4v wav ogg oga webm avi mov mkv flv wmv "
+        "doc docx xls xlsx ppt pptx odt ods odp rtf csv txt json xml "
+        "css js mjs wasm woff woff2 ttf otf eot"
+    ).split()
+)
+HEAD_NOT_SUPPORTED = (405, 501)
+
+
+@dataclass(frozen=True)
+class PageTask:
+    """One URL the crawl decided to visit, and why."""
+
+    url: str  # as requested (fragment stripped)
+    site: str  # registrable domain of the target that led here
+    depth: int  # links followed from the target
+
+
+@dataclass
+class _Load:
+    """What the page init callback set up, and what it saw during navigation."""
+
+    instrumentation: PageInstrumentation
+    started_at: float
+    attach_error: str | None = None
+    document: BrowserResponse | None = None  # last main-frame navigation response
+
+
+@dataclass
+class _Frontier:
+    """Which URLs were already scheduled, and how much of each site's page budget is left."""
+
+    max_pages: int
+    seen: set[str] = field(default_factory=set)
+    spent: Counter[str] = field(default_factory=Counter)
+
+    def admit(self, url: str, site: str) -> bool:
+        key = canonical_url(url)
+        if key in self.seen or self.spent[site] >= self.max_pages:
+            return False
+        self.seen.add(key)
+        self.spent[site] += 1
+        return True
+
+    def refund(self, site: str) -> None:
+        """A scheduled URL that was never visited (robots.txt) gives its budget back."""
+        self.spent[site] -= 1
+
+
+class MinerscanSpider(Spider):
+    name = "minerscan"
+
+    def __init__(self, config: CrawlConfig, sink: VisitSink, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.config = config
+        self.sink = sink
+        self.options = InstrumentOptions(
+            dwell=config.dwell,
+            max_dwell=config.max_dwell,
+            interact=config.interact,
+            max_frames=config.max_frames,
+            frame_bytes=config.frame_bytes,
+            body_bytes=config.body_bytes,
+            dom_bytes=config.dom_bytes,
+        )
+        self.frontier = _Frontier(max_pages=config.max_pages)
+        self.skip = frozenset(canonical_url(url) for url in config.skip_urls)
+        self._context_ids = itertools.count(1)
+
+    async def start(self) -> AsyncIterator[Request]:
+        for target in self.config.targets:
+            request = self._schedule(target, registrable_domain(target), depth=0)
+            if request is not None:
+                yield request
+
+    # -- scheduling ---------------------------------------------------------------------------
+
+    def _schedule(self, url: str, site: str, depth: int) -> Request | None:
+        if not self.frontier.admit(url, site):
+            return None
+        task = PageTask(url=strip_fragment(url), site=site, depth=depth)
+        if canonical_url(url) in self.skip:
+            return self._reseed_request(task)
+        if _looks_like_file(task.url):
+            return self._probe_request(task)
+        return self._page_request(task)
+
+    def _page_request(self, task: PageTask) -> Request:
+        return Request(
+            task.url,
+            callback=self._rendered,
+            errback=self._failed,
+            dont_filter=True,  # the frontier already de-duplicates, on canonical URLs
+            meta={
+                TASK: task,
+                "playwright": True,
+                "playwright_include_page": True,
+                "playwright_context": f"minerscan-page-{next(self._context_ids)}",
+                "playwright_context_kwargs": {"ignore_https_errors": True},
+                "playwright_page_init_callback": self._attach,
+            },
+        )
+
+    def _probe_request(self, task: PageTask) -> Request:
+        return Request(
+            task.url,
+            method="HEAD",
+            callback=self._probed,
+            errback=self._failed,
+            dont_filter=True,
+            meta={TASK: task, "started_at": time.time()},
+        )
+
+    def _reseed_request(self, task: PageTask) -> Request:
+        return Request(
+            task.url,
+            callback=self._reseeded,
+            errback=self._reseed_failed,
+            dont_filter=True,
+            meta={TASK: task},
+        )
+
+    def _follow(self, response: Response, task: PageTask) -> Iterator[Request]:
+        if task.depth >= self.config.depth or not isinstance(response, TextResponse):
+            return
+        for link in extract_links(response):
+            if registrable_domain(link) != task.site:
+                continue
+            request = self._schedule(link, task.site, task.depth + 1)
+            if request is not None:
+                yield request
+
+    # -- browser pages ------------------------------------------------------------------------
+
+    async def _attach(self, page: Page, request: Request) -> None:
+        """scrapy-playwright's page init callback: runs before ``goto``.
+
+        scrapy-playwright only logs what this raises, so failures are kept for the visit.
+        """
+        load = _Load(PageInstrumentation(self.options, page_url=request.url), time.time())
+        request.meta[LOAD] = load
+
+        def note_document(response: BrowserResponse) -> None:
+            # Service-worker responses have no frame and raise on ``.frame``.
+            with contextlib.suppress(Exception):
+                if response.request.is_navigation_request() and response.frame == page.main_frame:
+                    load.document = response
+
+        page.on("response", note_document)
+        try:
+            await load.instrumentation.attach(page)
+        except Exception as exc:  # noqa: BLE001 - scrapy-playwright would only log it
+            load.attach_error = f"instrumentation could not attach: {_one_line(exc)}"
+            logger.warning("%s: %s", request.url, load.attach_error)
+
+    async def _rendered(self, response: Response) -> AsyncIterator[PageVisit | Request]:
+        task: PageTask = response.meta[TASK]
+        page: Page | None = response.meta.get("playwright_page")
+        try:
+            visit = await self._observe(response, task, page)
+        finally:
+            await _close(page)
+        yield visit
+        self.frontier.seen.add(canonical_url(response.url))  # redirects: don't visit it twice
+        if is_html(visit.content_type):
+            for request in self._follow(response, task):
+                yield request
+
+    async def _observe(self, response: Response, task: PageTask, page: Page | None) -> PageVisit:
+        load: _Load | None = response.meta.get(LOAD)
+        content_type = _content_type(response)
+        visit = PageVisit(
+            url=task.url,
+            final_url=response.url,
+            status=response.status,
+            content_type=content_type,
+            depth=task.depth,
+            started_at=load.started_at if load else time.time(),
+            load_seconds=response.meta.get("download_latency"),
+        )
+        if not is_html(content_type):
+            return _with_failure(
+                visit,
+                LoadFailure(
+                    FailureReason.NOT_HTML, f"not an HTML page ({_media_type(content_type)})"
+                ),
+            )
+        status_failure = _status_failure(response.status)
+        if page is None or load is None:
+            return _with_failure(visit, LoadFailure(FailureReason.ERROR, "no browser page"))
+        try:
+            await load.instrumentation.watch(page)
+            served = await _served_html(load, response)
+            result = await load.instrumentation.collect(page, served_html=served)
+        except Exception as exc:  # noqa: BLE001 - recorded as the visit's failure
+            failure = classify_failure(exc)
+            if failure.reason is FailureReason.ERROR:
+                failure = LoadFailure(
+                    FailureReason.ERROR, f"while watching the page: {failure.message}"
+                )
+            return _with_failure(visit, failure)
+        rendered = replace(
+            visit,
+            rendered=True,
+            title=result.title,
+            scripts=result.scripts,
+            inline_script_count=result.inline_script_count,
+            requests=result.requests,
+            websockets=result.websockets,
+            workers=result.workers,
+            wasm_modules=result.wasm_modules,
+            cpu=result.cpu,
+            dom=result.dom,
+        )
+        for problem in result.errors:
+            logger.info("%s: instrumentation: %s", task.url, problem)
+        if result.crashed:
+            return _with_failure(
+                rendered,
+                LoadFailure(
+                    FailureReason.CRASH, "the page's renderer crashed while it was watched"
+                ),
+            )
+        if load.attach_error:
+            # Observations are incomplete: a clean verdict from them would be a lie.
+            return _with_failure(rendered, LoadFailure(FailureReason.ERROR, load.attach_error))
+        if status_failure is not None:
+            return _with_failure(rendered, status_failure)
+        return rendered
+
+    async def _failed(self, failure: Failure) -> AsyncIterator[PageVisit]:
+        """Errback of browser pages and HEAD probes: close what was opened, record why."""
+        request: Request = failure.request  # type: ignore[attr-defined]
+        task: PageTask = request.meta[TASK]
+        await _close(request.meta.get("playwright_page"))
+        outcome = classify_failure(failure.value)
+        if outcome.reason is FailureReason.ROBOTS:
+            self.frontier.refund(task.site)
+            if task.depth > 0:
+                return  # an ordinary link robots.txt forbids: simply not visited
+        load: _Load | None = request.meta.get(LOAD)
+        started = load.started_at if load else request.meta.get("started_at", time.time())
+        yield _with_failure(PageVisit(url=task.url, depth=task.depth, started_at=started), outcome)
+
+    # -- plain requests -----------------------------------------------------------------------
+
+    async def _probed(self, response: Response) -> AsyncIterator[PageVisit | Request]:
+        task: PageTask = response.meta[TASK]
+        content_type = _content_type(response)
+        if is_html(content_type) or response.status in HEAD_NOT_SUPPORTED:
+            yield self._page_request(task)
+            return
+        yield PageVisit(
+            url=task.url,
+            final_url=response.url,
+            status=response.status,
+            content_type=content_type,
+            depth=task.depth,
+            started_at=response.meta.get("started_at", time.time()),
+            load_seconds=response.meta.get("download_latency"),
+            failure=FailureReason.NOT_HTML,
+            error=f"not an HTML page ({_media_type(content_type)})",
+        )
+
+    async def _reseeded(self, response: Response) -> AsyncIterator[Request]:
+        task: PageTask = response.meta[TASK]
+        if is_html(_content_type(response)):
+            for request in self._follow(response, task):
+                yield request
+
+    def _reseed_failed(self, failure: Failure) -> None:
+        """Its visit is stored already; only the links behind it are lost."""
+        request: Request = failure.request  # type: ignore[attr-defined]
+        logger.info(
+            "could not re-read links of already visited %s: %s",
+            request.url,
+            classify_failure(failure.value).message,
+        )
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def extract_links(response: TextResponse) -> list[str]:
+    """Absolute http(s) URLs of ``<a href>``, ``<area href>``, ``<iframe src>``; no fragments."""
+    hrefs = response.xpath("//a/@href | //area/@href | //iframe/@src").getall()
+    links: list[str] = []
+    for href in hrefs:
+        href = href.strip()
+        if not href or href.startswith("#"):
+            continue
+        try:
+            absolute = response.urljoin(href)
+        except ValueError:
+            continue
+        if is_crawlable_link(absolute):
+            links.append(strip_fragment(absolute))
+    return links
+
+
+def is_html(content_type: str) -> bool:
+    """A response without a Content-Type is treated as HTML, as browsers sniff it."""
+    media = _media_type(content_type)
+    return media == "" or media in HTML_TYPES
+
+
+def _media_type(content_type: str) -> str:
+    return content_type.split(";", 1)[0].strip().lower()
+
+
+def _content_type(response: Response) -> str:
+    raw = response.headers.get("Content-Type") or b""
+    return raw.decode("latin-1").strip()[:200]
+
+
+def _looks_like_file(url: str) -> bool:
+    suffix = PurePosixPath(urlsplit(url).path).suffix.lower().lstrip(".")
+    return suffix in FILE_EXTENSIONS
+
+
+def _status_failure(status: int) -> LoadFailure | None:
+    if status >= 400:
+        return LoadFailure(FailureReason.HTTP_STATUS, f"HTTP {status}")
+    return None
+
+
+def _with_failure(visit: PageVisit, failure: LoadFailure) -> PageVisit:
+    return replace(visit, failure=failure.reason, error=failure.message)
+
+
+async def _served_html(load: _Load, response: Response) -> str:
+    """The document as the server sent it, before scripts ran (Scrapy's body is the DOM)."""
+    fallback = response.text if isinstance(response, TextResponse) else ""
+    if load.document is None:
+        return fallback
+    try:
+        body = await load.document.body()
+    except Exception:  # noqa: BLE001 - body gone (redirect): the DOM at load is the best we have
+        return fallback
+    charset = "utf-8"
+    for param in (load.document.headers.get("content-type") or "").split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip('"')
+    try:
+        return body.decode(charset, errors="replace")
+    except LookupError:
+        return body.decode("utf-8", errors="replace")
+
+
+async def _close(page: Page | None) -> None:
+    """Close the page and its context (each page has its own); errors mean it is gone already."""
+    if page is None:
+        return
+    with contextlib.suppress(Exception):  # closed or crashed already: fine
+        if not page.is_closed():
+            await page.close()
+    with contextlib.suppress(Exception):
+        await page.context.close()
+
+
+def _one_line(exc: BaseException) -> str:
+    text = next((line.strip() for line in str(exc).splitlines() if line.strip()), "")
+    return f"{type(exc).__name__}: {text}"[:300] if text else type(exc).__name__

@@ -1,0 +1,3 @@
+from minerscan.cli import main
+
+main()

@@ -1,0 +1,486 @@
+"""The command line: a thin click group. Only this module turns exceptions into exit codes.
+
+Exit codes (a contract, see README): 0 clean; 1 findings at or above --fail-on; 2 usage or
+configuration error; 3 scan incomplete (too many pages failed, or interrupted).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+import minerscan
+from minerscan.config import DEFAULT_DB, ConfigError, ScanConfig, build_config, parse_severity
+from minerscan.reports import Format, render
+from minerscan.reports.escape import terminal_safe
+
+from minerscan.exitcodes import USAGE as EXIT_USAGE
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class UsageProblem(click.ClickException):
+    """One line saying what went wrong, a hint saying what to do, exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint
+
+    def show(self, file: Any = None) -> None:
+        click.echo(f"minerscan: error: {self.message}", err=True)
+        if self.hint:
+            click.echo(f"Tip: {self.hint}", err=True)
+
+
+def db_option(f: F) -> F:
+    return click.option(
+        "--db",
+        default=None,
+        metavar="PATH|URL",
+        help=f"Where results go: a SQLite file path or a SQLAlchemy URL "
+        f"(sqlite:///scan.db, postgresql://user@host/db). Default: ./{DEFAULT_DB}.",
+    )(f)
+
+
+def report_options(f: F) -> F:
+    f = click.option(
+        "--format", "fmt", type=click.Choice([m.value for m in Format]), default=Format.TABLE.value,
+        show_default=True, help="Report format.",
+    )(f)
+    f = click.option(
+        "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="Write the report to FILE instead of standard output.",
+    )(f)
+    return f
+
+
+def verdict_options(f: F) -> F:
+    f = click.option(
+        "--fail-on", default=None, metavar="SEVERITY",
+        help="Exit 1 when any finding is at or above this severity: info, low, medium, high, "
+        "critical. Default: high.",
+    )(f)
+    f = click.option("--exit-zero", is_flag=True, default=None,
+                     help="Always exit 0 unless the command line is wrong (for surveys).")(f)
+    f = click.option("--debug", is_flag=True, default=None,
+                     help="Re-raise analyzer errors instead of recording them and going on.")(f)
+    return f
+
+
+def crawl_options(f: F) -> F:
+    options = [
+        click.option("--depth", type=int, default=None, help="Link depth from each target. Default: 2."),
+        click.option("--max-pages", type=int, default=None, help="Pages per site at most. Default: 50."),
+        click.option("--ignore-robots", is_flag=True, default=False, help="Do not obey robots.txt."),
+        click.option("--dwell", type=float, default=None,
+                     help="Seconds to watch each page after it loaded. Default: 5."),
+        click.option("--max-dwell", type=float, default=None,
+                     help="The dwell may grow to this while a worker is still ramping up. Default: 15."),
+        click.option("--concurrency", type=int, default=None, help="Pages rendered at once. Default: 4."),
+        click.option("--page-timeout", type=float, default=None,
+                     help="Seconds a page may take to load. Default: 30."),
+        click.option("--browser-path", default=None, metavar="PATH",
+                     help="Chromium to use (also MINERSCAN_CHROMIUM). Default: found automatically."),
+        click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+                     default=None, help="A TOML file with [scan] and [signatures] settings."),
+        click.option("--offline", "closed_network", is_flag=True, default=None,
+                     help="Chromium resolves only localhost and 127.0.0.1: scan a local copy of a "
+                     "site with no other network traffic."),
+        click.option("--max-failed", type=float, default=None,
+                     help="Fraction of failed pages above which the scan is incomplete (exit 3). "
+                     "Default: 0.5."),
+    ]
+    for option in reversed(options):
+        f = option(f)
+    return f
+
+
+def handle_errors(f: F) -> F:
+    """Known errors become one line and exit 2; everything else keeps its traceback only with --debug."""
+
+    @functools.wraps(f)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from crawler.browser import BrowserNotFound
+        from crawler.urls import InvalidTarget
+        from storage import StorageError
+
+        try:
+            return f(*args, **kwargs)
+        except ConfigError as exc:
+            raise UsageProblem(str(exc), "see --help for the valid values") from None
+        except InvalidTarget as exc:
+            raise UsageProblem(str(exc), "give a URL such as https://example.org/ or a host name") from None
+        except StorageError as exc:
+            raise UsageProblem(str(exc)) from None
+        except BrowserNotFound as exc:
+            raise UsageProblem(str(exc), "run 'minerscan doctor' to see what was tried") from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(minerscan.__version__, prog_name="minerscan")
+def main() -> None:
+    """Find cryptocurrency miners injected into websites.
+
+    \b
+    Examples:
+      minerscan demo                              scan the bundled demo site (offline)
+      minerscan scan https://example.org          crawl and render a site, report per page
+      minerscan scan --seeds seeds/sites.txt --format json -o out.json
+      minerscan report --format csv               the last stored scan, again
+      minerscan doctor                            is a usable Chromium installed?
+    """
+    # A handler with its own level: Scrapy lowers the root logger's level when it starts.
+    handler = logging.StreamHandler()
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.getLogger().addHandler(handler)
+
+
+def load_context(config: ScanConfig) -> Any:
+    """Bundled signatures, lists from `signatures update`, and the config's own lists and rules."""
+    from analyzers.engine import AnalysisContext
+    from minerscan.datadir import updated_lists
+
+    try:
+        return AnalysisContext.load(extra_lists=updated_lists() + list(config.extra_lists),
+                                    extra_rule_dirs=list(config.extra_rule_dirs))
+    except ValueError as exc:
+        raise ConfigError(f"cannot load signatures: {exc}") from None
+
+
+def _read_seeds(path: Path) -> list[str]:
+    """One target per line; '#' comments; Tranco-style 'rank,domain' lines take the domain."""
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ConfigError(f"cannot read seeds file {path}: {exc.strerror or exc}") from None
+    targets = []
+    for line in lines:
+        line = line.split("#", 1)[0].strip()
+        if line:
+            targets.append(line.rsplit(",", 1)[-1].strip())
+    return targets
+
+
+def _progress(visit: Any, analysis: Any) -> None:
+    where = terminal_safe(visit.final_url or visit.url, limit=120)
+    extra = f"  ({terminal_safe(visit.error, limit=120)})" if visit.error else ""
+    click.echo(f"  {str(analysis.verdict):<10} {where}{extra}", err=True)
+
+
+def _emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageProblem(f"cannot write report to {output}: {exc.strerror or exc}",
+                           "choose a writable --output path") from None
+    click.echo(f"report written to {output}", err=True)
+
+
+def _scan_and_report(config: ScanConfig, fmt: str, output: Path | None) -> int:
+    from crawler.browser import find_browser
+    from crawler.run import VisitSinkError
+    from minerscan.exitcodes import INCOMPLETE, exit_code
+    from minerscan.scan import run_scan
+    from storage import Store
+
+    find_browser(config.browser_path)  # fail before the crawl, with a hint, if there is none
+    context = load_context(config)
+    store = Store.open(config.db)
+    try:
+        click.echo(f"scanning {', '.join(terminal_safe(t) for t in config.targets)} "
+                   f"(results in {store.url})", err=True)
+        try:
+            outcome = run_scan(config, store, context, progress=_progress)
+        except VisitSinkError as exc:
+            click.echo(f"minerscan: error: could not store a page visit: {exc.__cause__ or exc}; "
+                       "the visits stored before it are kept. Fix the database, then run again "
+                       "with --resume.", err=True)
+            return INCOMPLETE
+        except KeyboardInterrupt:
+            click.echo("minerscan: interrupted before the crawl started; nothing was lost. "
+                       "Run again with --resume to continue.", err=True)
+            return INCOMPLETE
+        report = render(outcome.result, Format(fmt), db_url=str(store.url),
+                        color=output is None and fmt == "table" and sys.stdout.isatty())
+        _emit(report, output)
+        if outcome.incomplete:
+            failed = sum(1 for p in outcome.result.pages if str(p.verdict) == "failed")
+            why = "interrupted" if outcome.interrupted else f"{failed} of {len(outcome.result.pages)} pages failed"
+            click.echo(f"minerscan: scan incomplete: {why}; run again with --resume to continue, "
+                       "or check the errors above", err=True)
+        return exit_code(outcome.result, incomplete=outcome.incomplete, fail_on=config.fail_on,
+                         exit_zero=config.exit_zero)
+    finally:
+        store.close()
+
+
+@main.command()
+@click.argument("targets", nargs=-1)
+@click.option("--seeds", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A file of targets, one per line (Tranco 'rank,domain' lines work too).")
+@click.option("--resume", is_flag=True, default=False,
+              help="Continue the newest unfinished scan of the same targets in --db.")
+@db_option
+@crawl_options
+@report_options
+@verdict_options
+@handle_errors
+def scan(targets: tuple[str, ...], seeds: Path | None, resume: bool, db: str | None,
+         config_file: Path | None, ignore_robots: bool, fmt: str, output: Path | None,
+         fail_on: str | None, **options: Any) -> None:
+    """Crawl TARGETS, render every page in Chromium and report miners.
+
+    Each target is a URL or host name; the crawl stays on its registrable domain.
+
+    \b
+    Examples:
+      minerscan scan https://example.org
+      minerscan scan example.org --depth 1 --max-pages 10 --dwell 8
+      minerscan scan --seeds seeds/example-targets.txt --format json -o scan.json --exit-zero
+    """
+    from crawler.urls import normalize_target
+
+    raw = list(targets) + (_read_seeds(seeds) if seeds else [])
+    if not raw:
+        raise UsageProblem("no targets given", "pass a URL, e.g. minerscan scan https://example.org")
+    normalized = tuple(dict.fromkeys(normalize_target(t) for t in raw))
+    config = build_config(
+        config_file, targets=normalized, db=db, resume=resume,
+        obey_robots=False if ignore_robots else None,
+        fail_on=parse_severity(fail_on) if fail_on else None, **options,
+    )
+    sys.exit(_scan_and_report(config, fmt, output))
+
+
+DEMO_SEEDS = Path(__file__).resolve().parent.parent / "seeds" / "demo.txt"
+
+
+def _demo_targets(site: Any) -> tuple[str, ...]:
+    """The demo seed list's paths on the running demo server (its root when the list is absent)."""
+    paths = _read_seeds(DEMO_SEEDS) if DEMO_SEEDS.is_file() else ["/"]
+    return tuple(site.url(p.lstrip("/")) for p in paths)
+
+
+@main.command()
+@db_option
+@click.option("--dwell", type=float, default=None, help="Seconds to watch each page. Default: 5.")
+@report_options
+@verdict_options
+@handle_errors
+def demo(db: str | None, dwell: float | None, fmt: str, output: Path | None,
+         fail_on: str | None, **options: Any) -> None:
+    """Scan the bundled demo site: a small shop with one injected miner.
+
+    Serves the site and a mining-pool emulator on free 127.0.0.1 ports, scans it with Chromium
+    on a closed network, prints the report and shuts everything down. Exits 1: a miner is found.
+
+    \b
+    Example:
+      minerscan demo --format json -o demo.json
+    """
+    from minerscan.sites.demo import demo_servers
+
+    with demo_servers() as (site, pool):
+        click.echo(f"demo site at {site.base_url}, pool emulator at {pool.ws_url}", err=True)
+        config = build_config(
+            None, targets=_demo_targets(site), db=db, dwell=dwell, closed_network=True,
+            fail_on=parse_severity(fail_on) if fail_on else None, **options,
+        )
+        code = _scan_and_report(config, fmt, output)
+    sys.exit(code)
+
+
+@main.command()
+@db_option
+@click.option("--scan", "scan_id", type=int, default=None, help="Scan id. Default: the newest.")
+@report_options
+@verdict_options
+@handle_errors
+def report(db: str | None, scan_id: int | None, fmt: str, output: Path | None,
+           fail_on: str | None, exit_zero: bool | None, debug: bool | None) -> None:
+    """Report a stored scan again, in any format, without crawling.
+
+    \b
+    Example:
+      minerscan report --db scan.db --format csv -o scan.csv
+    """
+    from minerscan.exitcodes import exit_code
+    from storage import Store
+
+    store = Store.open(db or DEFAULT_DB)
+    try:
+        result = _load_scan(store, scan_id)
+        _emit(render(result, Format(fmt), db_url=str(store.url),
+                     color=output is None and fmt == "table" and sys.stdout.isatty()), output)
+        sys.exit(exit_code(result, incomplete=result.scan.status != "complete",
+                           fail_on=parse_severity(fail_on or "high"), exit_zero=bool(exit_zero)))
+    finally:
+        store.close()
+
+
+def _load_scan(store: Any, scan_id: int | None) -> Any:
+    if scan_id is None:
+        scan_id = store.latest_scan_id()
+        if scan_id is None:
+            raise UsageProblem(f"no scans stored in {store.url}", "run 'minerscan scan URL' first")
+    try:
+        return store.load_result(scan_id)
+    except LookupError:
+        raise UsageProblem(f"no scan {scan_id} in {store.url}", "list scans with 'minerscan report'") from None
+
+
+@main.command()
+@handle_errors
+def doctor() -> None:
+    """Check that a usable Chromium and the browser tooling are installed.
+
+    Exits 0 when a scan can run, 2 when it cannot (with what to do).
+
+    \b
+    Example:
+      MINERSCAN_CHROMIUM=/usr/bin/chromium minerscan doctor
+    """
+    from crawler.browser import doctor_report
+
+    ok_all = True
+    for check, ok, detail in doctor_report():
+        ok_all &= ok
+        click.echo(f"{'ok ' if ok else 'FAIL'} {check}: {detail}")
+    if not ok_all:
+        click.echo("Tip: install a browser with 'python -m playwright install chromium' or "
+                   "'apt-get install chromium', or point MINERSCAN_CHROMIUM at one.", err=True)
+        sys.exit(EXIT_USAGE)
+
+
+@main.command()
+@db_option
+@click.option("--scan", "scan_id", type=int, default=None, help="Scan id. Default: the newest.")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="A TOML file whose [signatures] adds lists and rule folders.")
+@report_options
+@verdict_options
+@handle_errors
+def reanalyze(db: str | None, scan_id: int | None, config_file: Path | None, fmt: str,
+              output: Path | None, fail_on: str | None, exit_zero: bool | None,
+              debug: bool | None) -> None:
+    """Run the current analyzers and signatures over a stored scan, without crawling.
+
+    Each new finding records the signature version that produced it; earlier analyses stay
+    in the database as history.
+
+    \b
+    Example:
+      minerscan reanalyze --db survey.db --scan 3 --format json -o rescan.json
+    """
+    from minerscan.exitcodes import exit_code
+    from minerscan.scan import reanalyze as run_reanalysis
+    from storage import Store
+
+    config = build_config(config_file, db=db, debug=debug)
+    context = load_context(config)
+    store = Store.open(config.db)
+    try:
+        scan_id = _load_scan(store, scan_id).scan.id
+        click.echo(f"re-analysing scan {scan_id} in {store.url} with signatures "
+                   f"{context.signature_version}", err=True)
+        result = run_reanalysis(store, scan_id, context, debug=config.debug, progress=_progress)
+        _emit(render(result, Format(fmt), db_url=str(store.url),
+                     color=output is None and fmt == "table" and sys.stdout.isatty()), output)
+        sys.exit(exit_code(result, incomplete=result.scan.status != "complete",
+                           fail_on=parse_severity(fail_on or "high"), exit_zero=bool(exit_zero)))
+    finally:
+        store.close()
+
+
+@main.command()
+def rules() -> None:
+    """List every detection rule: id, severity and what it looks for.
+
+    \b
+    Example:
+      minerscan rules | grep MS3
+    """
+    import analyzers  # noqa: F401  (registers the built-in rules)
+    from analyzers.base import registered_rules
+
+    for rule_id, r in sorted(registered_rules().items()):
+        click.echo(f"{rule_id}  {str(r.severity):<8}  {r.title}")
+
+
+@main.group()
+def signatures() -> None:
+    """Show or refresh the signature lists minerscan matches against.
+
+    \b
+    Example:
+      minerscan signatures update          refresh the NoCoin lists from upstream
+      minerscan signatures info            versions, lists and rule files in use
+    """
+
+
+@signatures.command("update")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="A TOML file whose [signatures.sources] maps list names to URLs.")
+@handle_errors
+def signatures_update(config_file: Path | None) -> None:
+    """Download the configured lists, validate them, keep the previous copy when that fails.
+
+    Lists go to $MINERSCAN_DATA_DIR/lists (default ~/.local/share/minerscan/lists) and are
+    used by every later scan and re-analysis besides the bundled copies. Exits 3 when any list
+    could not be updated (its previous copy stays in use).
+
+    \b
+    Example:
+      minerscan signatures update --config minerscan.toml
+    """
+    from analyzers.lists import update_lists
+    from minerscan.datadir import DEFAULT_LIST_SOURCES, lists_dir
+
+    config = build_config(config_file)
+    sources = config.list_sources or DEFAULT_LIST_SOURCES
+    report = update_lists(sources, lists_dir())
+    for item in report.lists:
+        state = "updated" if item.updated else "kept   "
+        click.echo(f"{state} {item.name}: {terminal_safe(item.message, limit=300)}")
+    if not report.ok:
+        click.echo(f"minerscan: {len(report.failed)} list(s) not updated; the previous copies stay "
+                   "in use. Check the URLs and the network, then run again.", err=True)
+        sys.exit(3)
+
+
+@signatures.command("info")
+@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="A TOML file with [signatures] lists and rule_dirs.")
+@handle_errors
+def signatures_info(config_file: Path | None) -> None:
+    """Print the signature version and every list and rule file in use.
+
+    \b
+    Example:
+      minerscan signatures info
+    """
+    from analyzers.yara_rules import bundled_signature_files
+
+    config = build_config(config_file)
+    context = load_context(config)
+    click.echo(f"signature version: {context.signature_version}")
+    for filter_list in context.blocklists.lists:
+        click.echo(f"list  {filter_list.name}: {filter_list.rule_count} rules")
+    for path in bundled_signature_files():
+        click.echo(f"yara  {path.name} (bundled)")
+    for directory in config.extra_rule_dirs:
+        click.echo(f"yara  {directory}/ (from config)")

@@ -1,0 +1,121 @@
+"""One scan: crawl the targets, store every visit the moment it is complete, analyse it, report.
+
+Each page visit is written (and committed) before anything else happens to it, and analysed right
+after, so a scan killed half-way keeps every visit it had observed; ``--resume`` continues it.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import minerscan
+from analyzers.base import PageAnalysis, Verdict
+from analyzers.engine import AnalysisContext, analyze_visit
+from minerscan.config import ScanConfig
+from minerscan.observations import PageVisit
+from minerscan.results import ScanResult
+from storage import Store
+
+log = logging.getLogger(__name__)
+
+ProgressCallback = Callable[[PageVisit, PageAnalysis], None]
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    result: ScanResult
+    incomplete: bool  # too many pages failed, or the crawl was interrupted
+    interrupted: bool
+    browser: str
+
+
+def crawl_config_for(config: ScanConfig, skip_urls: frozenset[str] = frozenset()):  # type: ignore[no-untyped-def]
+    from crawler.run import CrawlConfig
+
+    return CrawlConfig(
+        targets=config.targets,
+        depth=config.depth,
+        max_pages=config.max_pages,
+        obey_robots=config.obey_robots,
+        concurrency=config.concurrency,
+        dwell=config.dwell,
+        max_dwell=config.max_dwell,
+        interact=config.interact,
+        max_frames=config.max_frames,
+        frame_bytes=config.frame_bytes,
+        body_bytes=config.body_bytes,
+        dom_bytes=config.dom_bytes,
+        page_timeout=config.page_timeout,
+        browser_path=config.browser_path,
+        closed_network=config.closed_network,
+        skip_urls=skip_urls,
+    )
+
+
+def run_scan(
+    config: ScanConfig,
+    store: Store,
+    context: AnalysisContext,
+    progress: ProgressCallback | None = None,
+) -> ScanOutcome:
+    """Crawl, store, analyse. Crawling imports Scrapy and Playwright lazily (only scans need them)."""
+    from crawler.run import crawl
+
+    scan_id = None
+    skip: frozenset[str] = frozenset()
+    if config.resume:
+        scan_id = store.find_scan(list(config.targets))
+        if scan_id is not None:
+            skip = frozenset(store.visited_urls(scan_id))
+            log.info("resuming scan %s: %d pages already visited", scan_id, len(skip))
+    if scan_id is None:
+        scan_id = store.start_scan(
+            list(config.targets),
+            config.settings_record(),
+            minerscan.__version__,
+            context.signature_version,
+        )
+
+    errors = 0
+
+    def on_visit(visit: PageVisit) -> None:
+        nonlocal errors
+        visit_id = store.record_visit(scan_id, visit)
+        analysis = analyze_visit(visit, context, debug=config.debug)
+        errors += len(analysis.errors)
+        store.record_analysis(visit_id, analysis, context.signature_version)
+        if progress is not None:
+            progress(visit, analysis)
+
+    started = time.monotonic()
+    stats = crawl(crawl_config_for(config, skip), on_visit)
+    result = store.load_result(scan_id)
+    failed = sum(1 for p in result.pages if p.verdict is Verdict.FAILED)
+    total = len(result.pages)
+    incomplete = stats.interrupted or total == 0 or failed / total > config.max_failed
+    status = "interrupted" if stats.interrupted else ("incomplete" if incomplete else "complete")
+    store.finish_scan(
+        scan_id,
+        status,
+        {"pages": total, "failed": failed, "seconds": round(time.monotonic() - started, 2),
+         "browser": stats.browser},
+        analyzer_errors=errors,
+    )
+    return ScanOutcome(store.load_result(scan_id), incomplete, stats.interrupted, stats.browser)
+
+
+def reanalyze(store: Store, scan_id: int, context: AnalysisContext, *, debug: bool = False,
+              progress: ProgressCallback | None = None) -> ScanResult:
+    """Run the current analyzers over a stored scan without crawling again."""
+    errors = 0
+    for visit_id, visit in store.iter_visits(scan_id, with_bodies=True):
+        analysis = analyze_visit(visit, context, debug=debug)
+        errors += len(analysis.errors)
+        store.record_analysis(visit_id, analysis, context.signature_version)
+        if progress is not None:
+            progress(visit, analysis)
+    store.note_reanalysis(scan_id, context.signature_version, errors)
+    return store.load_result(scan_id)
