@@ -34,9 +34,10 @@ def _evidence(page: PageResult) -> Text:
     if visit.error:
         lines.append(visit.error)
     if analysis is not None:
-        lines += list(analysis.reasons[:MAX_REASONS])
-        if len(analysis.reasons) > MAX_REASONS:
-            lines.append(f"(+{len(analysis.reasons) - MAX_REASONS} more)")
+        reasons = [r for r in analysis.reasons if not (visit.error and visit.error in r)]
+        lines += reasons[:MAX_REASONS]
+        if len(reasons) > MAX_REASONS:
+            lines.append(f"(+{len(reasons) - MAX_REASONS} more)")
         rules = sorted({f.rule_id for f in analysis.findings})
         if rules:
             lines.append("rules: " + ", ".join(rules))

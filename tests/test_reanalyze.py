@@ -1,0 +1,84 @@
+"""`minerscan reanalyze`: new signatures over a stored scan, no crawl, history kept."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from minerscan.cli import main
+from minerscan.observations import PageVisit, ScriptKind, ScriptObservation, sha256_hex
+from storage import Store
+
+SCRIPT = b"window.shopTracker = {sku: 'ACME-9981', beacon: '/collect'};"
+
+USER_RULE = """
+rule acme_tracker_loader {
+  meta:
+    id = "MS209"
+    severity = "high"
+    family = "acme-test"
+    description = "the tracker this test pretends was found to mine"
+  strings:
+    $sku = "ACME-9981"
+  condition:
+    $sku
+}
+"""
+
+
+def _stored_scan(db: Path) -> int:
+    visit = PageVisit(
+        url="http://127.0.0.1:8000/", final_url="http://127.0.0.1:8000/", status=200,
+        title="Shop", rendered=True,
+        scripts=(ScriptObservation(ScriptKind.EXTERNAL, "http://127.0.0.1:8000/t.js", "page",
+                                   sha256_hex(SCRIPT), len(SCRIPT), SCRIPT),),
+    )
+    with Store.open(str(db)) as store:
+        scan_id = store.start_scan(["http://127.0.0.1:8000/"], {}, "test", "sig-old")
+        store.record_visit(scan_id, visit)
+        store.finish_scan(scan_id, "complete")
+    return scan_id
+
+
+def test_reanalyze_applies_new_rules_without_crawling(tmp_path: Path) -> None:
+    db = tmp_path / "scan.db"
+    scan_id = _stored_scan(db)
+    runner = CliRunner()
+
+    first = runner.invoke(main, ["reanalyze", "--db", str(db), "--format", "json"])
+    assert first.exit_code == 0, first.output
+    doc = json.loads(first.stdout)
+    assert doc["pages"][0]["verdict"] == "clean" and doc["pages"][0]["findings"] == []
+    bundled_version = doc["scan"]["signature_version"]
+
+    rules = tmp_path / "rules"
+    rules.mkdir()
+    (rules / "acme.yar").write_text(USER_RULE)
+    (tmp_path / "minerscan.toml").write_text('[signatures]\nrule_dirs = ["rules"]\n')
+    second = runner.invoke(main, ["reanalyze", "--db", str(db), "--scan", str(scan_id),
+                                  "--config", str(tmp_path / "minerscan.toml"), "--format", "json"])
+    assert second.exit_code == 1, second.output  # a HIGH finding now: --fail-on high
+    doc = json.loads(second.stdout)
+    [finding] = doc["pages"][0]["findings"]
+    assert finding["rule_id"] == "MS209" and finding["severity"] == "high"
+    assert "acme_tracker_loader" in json.dumps(finding["evidence"])
+    assert doc["scan"]["signature_version"] != bundled_version
+
+    # both analyses stay in the database, each with the signature version that produced it
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.connect() as conn:
+        versions = [row[0] for row in conn.execute(sa.text(
+            "SELECT signature_version FROM analyses ORDER BY id"))]
+    engine.dispose()
+    assert versions == [bundled_version, doc["scan"]["signature_version"]]
+
+
+def test_reanalyze_of_a_missing_scan_is_a_usage_error(tmp_path: Path) -> None:
+    db = tmp_path / "scan.db"
+    _stored_scan(db)
+    result = CliRunner().invoke(main, ["reanalyze", "--db", str(db), "--scan", "99"])
+    assert result.exit_code == 2 and "no scan 99" in result.stderr
