@@ -299,10 +299,14 @@ def known_miner_family(visit: PageVisit, ctx: object = None) -> Iterable[Finding
 def miner_code_structure(visit: PageVisit, ctx: object = None) -> Iterable[Finding]:
     """Script has the structure of a miner without a family name.
 
-    Renaming-proof shapes: ``new <X>.Anonymous(<key>, {throttle: ...}).start()``, three or more
-    miner control names (``getHashesPerSecond``, ``getTotalHashes``, ``setThrottle``, algorithm
-    ids like ``cn/r`` and ``rx/0``), mining-protocol client code (``job_id``, ``keepalived``,
-    ``submit``) and CryptoNight hash entry points next to WebAssembly or worker start-up.
+    Renaming-proof shapes: ``<X>.Anonymous(<key>, {...}).start()`` under any namespace, with or
+    without ``new`` (also ``m = <X>.Anonymous(...)`` with ``m.start()`` soon after, and
+    ``<X>.User(...)`` with miner options), three or more miner control names
+    (``getHashesPerSecond``, ``getTotalHashes``, ``setThrottle``, algorithm ids like ``cn/r`` and
+    ``rx/0``), mining-protocol client code (``job_id``, ``keepalived``, ``submit``), CryptoNight
+    hash entry points next to WebAssembly or worker start-up, and string-array obfuscated
+    scripts that start workers or wasm, open a WebSocket and keep miner words (``Anonymous``,
+    ``throttle``, ``job_id``, ``hash_accepted``) encoded in their string table.
     """
     return _of_group(visit, ctx, "MS202")
 

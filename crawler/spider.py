@@ -13,6 +13,7 @@ once more without the browser, only to find their links again, and produce no vi
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import logging
@@ -63,6 +64,8 @@ FILE_EXTENSIONS = frozenset(
     ).split()
 )
 HEAD_NOT_SUPPORTED = (405, 501)
+BODY_TIMEOUT = 5.0  # seconds to read the served document back from the renderer
+CLOSE_TIMEOUT = 10.0  # seconds to close a page or context whose renderer may be stuck
 
 
 @dataclass(frozen=True)
@@ -392,8 +395,10 @@ async def _served_html(load: _Load, response: Response) -> str:
     if load.document is None:
         return fallback
     try:
-        body = await load.document.body()
-    except Exception:  # noqa: BLE001 - body gone (redirect): the DOM at load is the best we have
+        # Playwright reads the body from the renderer: a page whose main thread spins never
+        # answers, so this must not wait for ever.
+        body = await asyncio.wait_for(load.document.body(), BODY_TIMEOUT)
+    except Exception:  # noqa: BLE001 - body gone (redirect), or the renderer is stuck
         return fallback
     charset = "utf-8"
     for param in (load.document.headers.get("content-type") or "").split(";")[1:]:
@@ -410,11 +415,11 @@ async def _close(page: Page | None) -> None:
     """Close the page and its context (each page has its own); errors mean it is gone already."""
     if page is None:
         return
-    with contextlib.suppress(Exception):  # closed or crashed already: fine
+    with contextlib.suppress(Exception):  # closed, crashed or stuck: the context goes next
         if not page.is_closed():
-            await page.close()
+            await asyncio.wait_for(page.close(), CLOSE_TIMEOUT)
     with contextlib.suppress(Exception):
-        await page.context.close()
+        await asyncio.wait_for(page.context.close(), CLOSE_TIMEOUT)
 
 
 def _one_line(exc: BaseException) -> str:

@@ -407,7 +407,8 @@ def reanalyze(db: str | None, scan_id: int | None, config_file: Path | None, fmt
 
 
 @main.command()
-def rules() -> None:
+@click.option("--markdown", is_flag=True, help="A Markdown table (the README's rule table).")
+def rules(markdown: bool) -> None:
     """List every detection rule: id, severity and what it looks for.
 
     \b
@@ -417,8 +418,13 @@ def rules() -> None:
     import analyzers  # noqa: F401  (registers the built-in rules)
     from analyzers.base import registered_rules
 
+    if markdown:
+        click.echo("| rule | severity | what it finds |\n|---|---|---|")
     for rule_id, r in sorted(registered_rules().items()):
-        click.echo(f"{rule_id}  {str(r.severity):<8}  {r.title}")
+        if markdown:
+            click.echo(f"| {rule_id} | {r.severity} | {r.title} |")
+        else:
+            click.echo(f"{rule_id}  {str(r.severity):<8}  {r.title}")
 
 
 @main.group()

@@ -61,7 +61,14 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
   touch "$stamp"
 fi
 
-# 3. A browser: whatever minerscan already finds; else Playwright's own download; else Debian's.
+# 3. Playwright's driver is a bundled Node.js binary; on a minimal Debian it lacks libatomic.
+node=$(.venv/bin/python -c 'import pathlib, playwright; print(pathlib.Path(playwright.__file__).parent / "driver" / "node")')
+if ! "$node" --version >/dev/null 2>&1; then
+  say "Playwright's driver does not start; installing libatomic1"
+  apt_install libatomic1 || { say "install libatomic1 (apt-get install libatomic1) and run again"; exit 2; }
+fi
+
+# 4. A browser: whatever minerscan already finds; else Playwright's own download; else Debian's.
 if ! .venv/bin/minerscan doctor >/dev/null 2>&1; then
   say "no usable Chromium found; trying 'playwright install chromium'"
   if ! timeout 300 .venv/bin/python -m playwright install chromium >/dev/null 2>&1 ||
@@ -73,7 +80,7 @@ if ! .venv/bin/minerscan doctor >/dev/null 2>&1; then
   .venv/bin/minerscan doctor >&2 || { say "Chromium is installed but does not start; see 'minerscan doctor'"; exit 2; }
 fi
 
-# 4. For the tests: PostgreSQL and Redis on 127.0.0.1 when the machine has them but they are down.
+# 5. For the tests: PostgreSQL and Redis on 127.0.0.1 when the machine has them but they are down.
 if [ "$dev" = 1 ]; then
   if command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     say "starting PostgreSQL"

@@ -87,3 +87,12 @@ def test_rules_lists_every_registered_rule() -> None:
     assert code == 0
     for rule_id in registered_rules():
         assert rule_id in out
+
+
+def test_readme_documents_every_rule() -> None:
+    """The README's rule table is `minerscan rules --markdown`; a new rule must be added there."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    code, out, _ = invoke("rules", "--markdown")
+    assert code == 0
+    for row in out.splitlines()[2:]:
+        assert row in readme, f"README lacks the rule row: {row}"

@@ -9,7 +9,7 @@ gets back. See DESIGN.md, "What a rendered page must yield", for what each part 
 from __future__ import annotations
 
 from .launch import CLOSED_NETWORK_RULES, browser_args
-from .options import InstrumentOptions, Instrumented
+from .options import Instrumented, InstrumentOptions
 from .page import PageInstrumentation
 from .requests import is_third_party, site_of
 from .wasm_sections import WasmInterface, read_interface

@@ -11,6 +11,7 @@ stays right with many pages rendering concurrently.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -23,6 +24,8 @@ _MATCH_TOLERANCE = 0.3  # seconds; ProcessTime and /proc tick at 10 ms, replies 
 _CANDIDATE_WINDOW = 0.6
 _TIE = 0.03
 _MOVED = 0.1
+_START_WINDOW = 5.0  # a target's renderer starts at most this long before it attaches
+_START_TIE = 0.05
 # Generous: an out-of-process frame answers from a main thread competing with its miners.
 _METRICS_TIMEOUT = 3.0
 _WORKER_PREFIX = {"dedicated": "worker", "shared": "shared_worker", "service": "service_worker"}
@@ -66,6 +69,8 @@ class CpuMeter:
         self._machine_end: tuple[float, float] | None = None
         self._thread_base: dict[int, dict[int, procfs.ThreadCpu]] = {}  # pid -> tid -> first
         self._thread_last: dict[int, dict[int, procfs.ThreadCpu]] = {}
+        # Converts visit-clock times to seconds since boot, the unit of process start times.
+        self._boot_offset = time.clock_gettime(time.CLOCK_BOOTTIME) - clock()
 
     async def baseline(self) -> None:
         """Called right after attach: the renderer's CPU before navigation."""
@@ -136,10 +141,22 @@ class CpuMeter:
         if not scored or scored[0][0] > _MATCH_TOLERANCE:
             return None
         moved = max(seen) - min(seen)
-        if len(scored) > 1 and scored[1][0] - scored[0][0] < _TIE and moved < _MOVED:
-            # Two renderers fit a series that barely moved (idle processes look alike).
-            return None
+        tied = [pid for error, _, pid in scored if error - scored[0][0] < _TIE]
+        if len(tied) > 1 and moved < _MOVED:
+            # Several renderers fit a series that barely moved (idle processes look alike):
+            # the one that started closest to when this target appeared is the target's.
+            return self._started_near(target, tied)
         return scored[0][2]
+
+    def _started_near(self, target: Target, pids: list[int]) -> int | None:
+        appeared = self._boot_offset + target.attached_at
+        gaps = sorted((abs(started - appeared), pid) for pid in pids
+                      if (started := procfs.process_started(pid)) is not None)
+        if not gaps or gaps[0][0] > _START_WINDOW:
+            return None
+        if len(gaps) > 1 and gaps[1][0] - gaps[0][0] < _START_TIE:
+            return None  # pages opened together: no way to tell their renderers apart
+        return gaps[0][1]
 
     def profile(self, peak_worker_targets: int) -> CpuProfile | None:
         if len(self._samples) < 2:
@@ -160,7 +177,8 @@ class CpuMeter:
         root = self._tree.root
         if not any(root in ts for ts in owners.values()):
             main_seconds = _metric_delta(root, "ThreadTime", self._samples)
-            worker_seconds = max(0.0, process_seconds - main_seconds)
+            has_workers = any(t.is_worker for t in self._tree.targets)
+            worker_seconds = max(0.0, process_seconds - main_seconds) if has_workers else 0.0
         return CpuProfile(
             dwell_seconds=round(dwell, 3),
             process_seconds=round(process_seconds, 3),

@@ -6,12 +6,12 @@ import asyncio
 import logging
 from typing import Any
 
-from minerscan.observations import WorkerObservation
+from minerscan.observations import ScriptObservation, WasmModule, WorkerObservation
 
 from . import dom as dom_module
 from .cpu import CpuMeter
 from .interaction import interact
-from .options import InstrumentOptions, Instrumented
+from .options import Instrumented, InstrumentOptions
 from .requests import RequestRecorder
 from .scripts import ScriptRecorder, enable_debugger
 from .targets import AUTO_ATTACH, WORKER_TYPES, Target, TargetTree, monotonic_clock
@@ -23,7 +23,7 @@ _SETUP_TIMEOUT = 5.0
 _PAGE_CALL_TIMEOUT = 3.0
 _MAX_SCRIPT_RESPONSES = 500
 # The dwell goes on while something new happened this recently (seconds).
-_RECENT = 1.0
+_RECENT = 2.0
 # ...or while the page's CPU use still climbs by this many cores per second.
 _RISING_CORES = 0.15
 
@@ -87,8 +87,8 @@ class PageInstrumentation:
             if response.request.resource_type == "script" \
                     and len(self._script_responses) < _MAX_SCRIPT_RESPONSES:
                 self._script_responses.setdefault(response.url, response)
-        except Exception:
-            pass
+        except Exception as exc:  # the response's page went away
+            log.debug("cannot keep script response: %s", exc)
 
     # -- the dwell --------------------------------------------------------------------------
 
@@ -119,7 +119,11 @@ class PageInstrumentation:
                 if elapsed < self.options.dwell:
                     step = min(step, self.options.dwell - elapsed)
                 await asyncio.sleep(max(step, 0.05))
-                await cpu.sample()
+                try:
+                    await cpu.sample()
+                except Exception as exc:  # one bad sample must not end the dwell early
+                    log.debug("CPU sample failed on %s: %s", self.page_url, exc)
+                    self._errors.append(f"CPU sample failed: {type(exc).__name__}: {exc}")
         finally:
             if helper is not None and not helper.done():
                 helper.cancel()
@@ -127,11 +131,11 @@ class PageInstrumentation:
     def _still_starting(self) -> bool:
         now = self._clock()
         tree = self._tree
-        if tree is not None and any(t.attached_at > now - _RECENT - 0.5
+        if tree is not None and any(t.attached_at > now - _RECENT
                                     for t in tree.targets if t.parent is not None):
             return True
         opened = self._sockets.last_opened_at() if self._sockets else None
-        if opened is not None and opened > now - _RECENT - 0.5:
+        if opened is not None and opened > now - _RECENT:
             return True
         timeline = self._cpu.timeline_so_far() if self._cpu else ()
         return len(timeline) >= 2 and timeline[-1] - timeline[-2] > _RISING_CORES
@@ -159,14 +163,14 @@ class PageInstrumentation:
             self._page_call(page.title()),
             self._page_call(page.content()) if not self._crashed else asyncio.sleep(0),
         )
-        if not isinstance(title, str):
+        if not isinstance(title, str) or not title:
             title = await self._title_from_browser(page)
         rendered = rendered if isinstance(rendered, str) else None
         final_url = self._final_url(page)
         snapshot = dom_module.snapshot(served_html, rendered, final_url, self.options.dom_bytes)
         workers = self._workers()
-        scripts = ()
-        wasm = ()
+        scripts: tuple[ScriptObservation, ...] = ()
+        wasm: tuple[WasmModule, ...] = ()
         if self._scripts is not None:
             fallback = await self._worker_script_bodies(workers)
             scripts = self._scripts.scripts(self._document_urls(page, final_url), fallback)
@@ -218,8 +222,8 @@ class PageInstrumentation:
         urls = {self.page_url, final_url}
         try:
             urls |= {frame.url for frame in page.frames}
-        except Exception:
-            pass
+        except Exception as exc:  # a closed or crashed page has no frames to list
+            log.debug("cannot list frames: %s", exc)
         if self._tree is not None:
             urls |= {t.url for t in self._tree.targets if t.type == "iframe"}
         urls.discard("")
@@ -261,7 +265,8 @@ def _prepare_child(target: Target) -> None:
 class _NullTree:
     """Stands in for the target tree when no CDP session could be opened."""
 
-    targets: list[Target] = []
+    def __init__(self) -> None:
+        self.targets: list[Target] = []
 
     def on(self, *_: Any) -> None:
         pass

@@ -61,6 +61,15 @@ def renderer_pids() -> list[int]:
     return pids
 
 
+def process_started(pid: int) -> float | None:
+    """When the process started, in seconds since boot (``CLOCK_BOOTTIME``)."""
+    try:
+        stat = _read(f"{PROC}/{pid}/stat")
+        return int(stat[stat.rindex(")") + 2 :].split()[19]) / _TICK
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def process_cpu(pid: int) -> float | None:
     try:
         return _name_and_times(_read(f"{PROC}/{pid}/stat"))[1]

@@ -28,8 +28,7 @@ _EXTRACT = tldextract.TLDExtract(suffix_list_urls=())
 @lru_cache(maxsize=4096)
 def site_of(url: str) -> str:
     """The registrable domain (eTLD+1) of ``url``; the host itself for IPs and localhost."""
-    if url.startswith("blob:"):
-        url = url[5:]  # blob:https://origin/uuid belongs to its origin
+    url = url.removeprefix("blob:")  # blob:https://origin/uuid belongs to its origin
     try:
         host = urlsplit(url).hostname or ""
     except ValueError:

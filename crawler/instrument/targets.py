@@ -103,7 +103,12 @@ class TargetTree:
         first = method not in self._handlers
         self._handlers.setdefault(method, []).append(handler)
         if first:
-            self._session.on(method, lambda params, m=method: self._dispatch(self.root, m, params))
+            self._session.on(method, self._root_listener(method))
+
+    def _root_listener(self, method: str) -> Callable[[dict[str, Any]], None]:
+        def listener(params: dict[str, Any]) -> None:
+            self._dispatch(self.root, method, params)
+        return listener
 
     def on_attach(self, hook: Callable[[Target], None]) -> None:
         """``hook(target)`` runs synchronously for each new child, before it is resumed."""

@@ -127,10 +127,8 @@ def read_interface(module: bytes) -> WasmInterface:
         while reader.pos < reader.end:
             section_id = reader.byte()
             size = reader.uleb()
-            body_end = reader.pos + size
-            if body_end > reader.end:
-                # A capped or damaged module: read what is there, the reader stops at its end.
-                body_end = reader.end
+            # A capped or damaged module: read what is there, the reader stops at its end.
+            body_end = min(reader.pos + size, reader.end)
             section = _Reader(module, reader.pos, body_end)
             if section_id == _IMPORT_SECTION:
                 _read_imports(section, imports)

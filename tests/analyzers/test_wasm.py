@@ -761,3 +761,23 @@ def test_rules_use_export_names_when_the_body_was_not_captured() -> None:
     (finding,) = registered_rules()["MS402"].check(visit, None)
     assert finding.evidence["miner_names"] == ["_cryptonight_hash"]
     assert wasm.module_fingerprint(visit.wasm_modules[0]).errors == ("body not captured",)
+
+
+# --- the modules the project ships and the corpus serves ------------------------------------------
+
+REPO = Path(__file__).resolve().parents[2]
+BENIGN_CORPUS_WASM = sorted((REPO / "tests" / "corpus" / "sites" / "clean").rglob("*.wasm"))
+
+
+def test_demo_miner_module_is_a_miner_core() -> None:
+    fp = fingerprint((REPO / "minerscan" / "demo_site" / "static" / "m.wasm").read_bytes())
+    assert fp.severity is Severity.HIGH
+    assert {"keccak", "aes"} <= set(fp.mining_primitives)
+    assert "0x1ffff0: 2 MiB scratchpad mask (16-byte lines)" in fp.scratchpad_constants
+
+
+@pytest.mark.parametrize("path", BENIGN_CORPUS_WASM, ids=lambda p: p.parent.name)
+def test_benign_corpus_wasm_stays_below_medium(path: Path) -> None:
+    fp = fingerprint(path.read_bytes())
+    assert fp.decodable and fp.functions
+    assert fp.severity is None or fp.severity < Severity.MEDIUM

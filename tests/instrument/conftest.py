@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from crawler.instrument import InstrumentOptions, Instrumented, PageInstrumentation, browser_args
+from crawler.instrument import Instrumented, InstrumentOptions, PageInstrumentation, browser_args
 from minerscan.sites.demo import miner_pages_server
 from minerscan.sites.pool import PoolEmulator
 from minerscan.sites.server import SiteServer
@@ -39,7 +39,7 @@ async def render(browser: Any, url: str, options: InstrumentOptions,
         instrumentation = PageInstrumentation(options, page_url=url)
         await instrumentation.attach(page)
         response = await page.goto(url, wait_until="load", timeout=20_000)
-        served = await response.text() if response is not None else None
+        served = await _served_html(response)
         if before_watch is not None:
             await before_watch(page)
         await instrumentation.watch(page)
@@ -51,6 +51,17 @@ async def render(browser: Any, url: str, options: InstrumentOptions,
         except Exception as exc:
             CLOSE_FAILURES.append(f"{url}: {type(exc).__name__}")
     return Rendered(url, result, loop.time() - started)
+
+
+async def _served_html(response: Any) -> str | None:
+    # Playwright reads the body from the renderer: a page that spins right after load never
+    # answers, so the body is given up on rather than waited for.
+    if response is None:
+        return None
+    try:
+        return await asyncio.wait_for(response.text(), 5.0)
+    except Exception:
+        return None
 
 
 async def launch(playwright: Any) -> Any:

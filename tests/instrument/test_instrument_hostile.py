@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -43,10 +44,9 @@ def hostile(tmp_path_factory: pytest.TempPathFactory, harness: Any) -> dict[str,
         (root / f"{name}.html").write_text(f"<!doctype html><html>{html}</html>")
 
     async def crash(page: Any) -> None:
-        try:
+        # The navigation itself fails (the renderer dies under it); that is the point.
+        with contextlib.suppress(Exception):
             await page.goto("chrome://crash", timeout=3000)
-        except Exception:
-            pass
 
     async def render_all(server: SiteServer) -> dict[str, Any]:
         async with async_playwright() as playwright:
@@ -62,7 +62,7 @@ def hostile(tmp_path_factory: pytest.TempPathFactory, harness: Any) -> dict[str,
 
     with PoolEmulator("stratum") as pool, SiteServer(root, pool) as server:
         visits = asyncio.run(render_all(server))
-    print("hostile:", {name: round(v.wall_seconds, 1) for name, v in visits.items()},
+    print("hostile:", {name: (round(v.wall_seconds, 1), v.result.errors) for name, v in visits.items()},
           "contexts that would not close:", harness.close_failures)
     return visits
 
@@ -74,12 +74,15 @@ def test_every_hostile_page_finishes_within_budget(hostile):
 
 def test_spinning_main_thread_still_yields_a_visit(hostile):
     result = hostile["spin"].result
-    assert result.dom is not None and result.dom.served.inline_scripts == 1
+    assert result.title == "spin"  # from the browser: the renderer cannot answer
+    assert any(b"for (;;)" in (s.body or b"") for s in result.scripts)
     cpu = result.cpu
     assert cpu is not None
     # The spinning main thread wants a whole core (contention may give it less).
     assert cpu.process_seconds > 0.3 or (cpu.demand_cores or 0) > 0.6, cpu
-    assert cpu.main_thread_seconds >= cpu.process_seconds * 0.8, cpu
+    # ...and it is booked to the main thread, not to a worker. (Not 100%: the compositor and IO
+    # threads take their share, more so when the machine is busy.)
+    assert cpu.worker_seconds == 0 and cpu.main_thread_seconds >= cpu.process_seconds * 0.5, cpu
 
 
 def test_alert_loop_does_not_block_the_dwell(hostile):

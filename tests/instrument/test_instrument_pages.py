@@ -23,7 +23,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.timeout(200)]
 CASES = ("main-thread-socket", "worker-socket", "blob-worker", "cross-site-iframe",
          "wasm-worker", "delayed-start", "mousemove-start", "eval-loader", "service-worker",
          "throttled-worker", "benign")
-OPTIONS = InstrumentOptions(dwell=3.0, max_dwell=7.0)
+OPTIONS = InstrumentOptions(dwell=4.0, max_dwell=8.0)
 # Too many miners at once would starve each other of the 2 cores; 4 at a time stays quick.
 CONCURRENT_PAGES = 4
 
@@ -129,8 +129,9 @@ def test_miner_starting_three_seconds_after_load_is_seen(visits, pool):
     assert len(visit.result.workers) == 2
     assert all((w.started_at or 0) > 2.5 for w in visit.result.workers)
     cpu = visit.result.cpu
-    assert cpu is not None and cpu.worker_seconds > 0.1, cpu
-    # The late start extended the dwell past its 3 s.
+    assert cpu is not None
+    assert cpu.worker_seconds > 0.05 or (cpu.demand_cores or 0) > 0.5, cpu
+    # Workers that appear late extend the dwell.
     assert cpu.dwell_seconds > OPTIONS.dwell
 
 

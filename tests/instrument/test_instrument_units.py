@@ -1,0 +1,111 @@
+"""The pure parts of the instrumentation: no browser needed."""
+
+from __future__ import annotations
+
+import os
+
+from crawler.instrument import browser_args, is_third_party, procfs, read_interface, site_of
+from crawler.instrument.dom import cap_text, inventory
+from minerscan.sites.demo import MINER_STATIC
+
+
+def _leb(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte = n & 0x7F
+        n >>= 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _name(text: str) -> bytes:
+    raw = text.encode()
+    return _leb(len(raw)) + raw
+
+
+def _section(section_id: int, body: bytes) -> bytes:
+    return bytes([section_id]) + _leb(len(body)) + body
+
+
+def _module() -> bytes:
+    imports = _leb(3) + (
+        _name("env") + _name("abort") + b"\x00" + _leb(0)          # function
+        + _name("env") + _name("memory") + b"\x02\x01" + _leb(1) + _leb(256)  # memory, max
+        + _name("js") + _name("table") + b"\x01\x70\x00" + _leb(4)   # table of funcref
+    )
+    exports = _leb(2) + _name("cryptonight_hash") + b"\x00" + _leb(1) + _name("mem") + b"\x02\x00"
+    type_section = _section(1, _leb(1) + b"\x60\x00\x00")
+    return (b"\x00asm\x01\x00\x00\x00" + type_section + _section(2, imports)
+            + _section(0, _name("custom") + b"junk") + _section(7, exports))
+
+
+def test_wasm_imports_and_exports_are_read():
+    interface = read_interface(_module())
+    assert interface.imports == ("env.abort", "env.memory", "js.table")
+    assert interface.exports == ("cryptonight_hash", "mem")
+
+
+def test_wasm_reader_survives_garbage_and_truncation():
+    module = _module()
+    assert read_interface(b"not wasm at all") == read_interface(b"")
+    for cut in range(len(module)):
+        read_interface(module[:cut])  # never raises
+    # A section claiming to be huge is read as far as the bytes go.
+    bogus = b"\x00asm\x01\x00\x00\x00" + b"\x07" + _leb(2**31) + _leb(1) + _name("x") + b"\x00\x00"
+    assert read_interface(bogus).exports == ("x",)
+
+
+def test_wasm_reader_on_the_demo_miner_module():
+    assert "hash" in read_interface((MINER_STATIC / "m.wasm").read_bytes()).exports
+
+
+def test_third_party_uses_registrable_domains_offline():
+    assert site_of("https://a.b.example.co.uk/x") == "example.co.uk"
+    assert not is_third_party("https://cdn.example.com/m.js", "https://www.example.com/")
+    assert is_third_party("https://coinhive.com/lib.js", "https://www.example.com/")
+    assert is_third_party("http://localhost:8001/m.js", "http://127.0.0.1:8000/")
+    assert not is_third_party("blob:http://127.0.0.1:8000/0d1e", "http://127.0.0.1:9000/")
+    assert not is_third_party("data:text/javascript,1", "http://127.0.0.1:8000/")
+
+
+def test_dom_inventory_resolves_and_counts():
+    html = """<html><head><base href="/sub/"></head><body onload="go()">
+      <script src="a.js"></script><script src="//cdn.example.net/m.js"></script>
+      <script>var x = 1;</script><script type="application/json">{"a":1}</script>
+      <script></script>
+      <iframe src="frame.html"></iframe><div onclick="x()" onmouseover="y()"></div>
+    </body></html>"""
+    found = inventory(html, "http://127.0.0.1:8000/page/index.html")
+    assert found.script_srcs == ("http://127.0.0.1:8000/sub/a.js", "http://cdn.example.net/m.js")
+    assert found.inline_scripts == 1
+    assert found.iframes == ("http://127.0.0.1:8000/sub/frame.html",)
+    assert found.inline_handlers == 3
+
+
+def test_cap_text_never_splits_a_character():
+    assert cap_text("ab€", 4) == "ab"
+    assert cap_text("abc", 10) == "abc"
+
+
+def test_browser_args_follow_the_ground_rules():
+    args = browser_args(as_root=False, closed_network=False)
+    for flag in ("--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"):
+        assert flag in args
+    assert "--no-sandbox" not in args and not any("resolver" in a for a in args)
+    closed = browser_args(as_root=True, closed_network=True)
+    assert "--no-sandbox" in closed
+    assert ("--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1"
+            in closed)
+
+
+def test_procfs_reads_this_process_threads():
+    snapshot = procfs.process_snapshot(os.getpid())
+    assert snapshot is not None and os.getpid() in snapshot.threads
+    assert snapshot.cpu_seconds >= snapshot.threads[os.getpid()].cpu_seconds - 0.05
+    busy, total = procfs.machine_times() or (0, 0)
+    assert 0 <= busy <= total
+    assert procfs.worker_thread_kind("DedicatedWorker") == "dedicated"
+    assert procfs.worker_thread_kind("ServiceWorker t") == "service"
+    assert procfs.worker_thread_kind("Compositor") is None
