@@ -10,10 +10,8 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from enum import Enum, IntEnum
+from enum import IntEnum, StrEnum
 from typing import Any
-
-from minerscan.observations import PageVisit
 
 
 class Severity(IntEnum):
@@ -35,7 +33,7 @@ class Severity(IntEnum):
         return self.name.lower()
 
 
-class Verdict(str, Enum):
+class Verdict(StrEnum):
     MINER = "miner"
     SUSPICIOUS = "suspicious"
     CLEAN = "clean"
@@ -99,10 +97,14 @@ def rule(
     def register(fn: Callable[..., Iterable[Finding]]) -> Callable[..., Iterable[Finding]]:
         doc = inspect.getdoc(fn)
         if not doc:
-            raise ValueError(f"rule {id} ({fn.__name__}) needs a docstring: it is the rule's documentation")
+            raise ValueError(
+                f"rule {id} ({fn.__name__}) needs a docstring: it is the rule's documentation"
+            )
         if id in _REGISTRY:
-            raise DuplicateRuleError(f"rule id {id} is registered twice ({_REGISTRY[id].check.__name__}, {fn.__name__})")
-        title, _, rest = doc.partition("\n")
+            raise DuplicateRuleError(
+                f"rule id {id} is registered twice ({_REGISTRY[id].check.__name__}, {fn.__name__})"
+            )
+        title, _, _rest = doc.partition("\n")
         _REGISTRY[id] = Rule(id, severity, title.strip(), doc, fn, observes)
         return fn
 
@@ -112,4 +114,3 @@ def rule(
 def registered_rules() -> dict[str, Rule]:
     """Every registered rule by id (importing :mod:`analyzers` registers the built-ins)."""
     return dict(_REGISTRY)
-

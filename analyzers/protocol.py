@@ -18,7 +18,7 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from analyzers.base import Finding, Severity, rule
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from analyzers.engine import AnalysisContext
 
 
-class Dialect(str, Enum):
+class Dialect(StrEnum):
     STRATUM = "stratum"  # Monero-style JSON-RPC: login / job / submit / keepalived
     STRATUM_MINING = (
         "stratum-mining"  # Bitcoin-style: mining.subscribe / authorize / notify / submit

@@ -26,8 +26,15 @@ from minerscan.sites.demo import miner_pages_server
 from minerscan.sites.pool import PoolEmulator
 
 PAGES_ROOT = Path(__file__).resolve().parent.parent / "tests" / "pages"
-PAGES = ("benign", "main-thread-socket", "worker-socket", "wasm-worker", "cross-site-iframe",
-         "throttled-worker", "eval-loader")
+PAGES = (
+    "benign",
+    "main-thread-socket",
+    "worker-socket",
+    "wasm-worker",
+    "cross-site-iframe",
+    "throttled-worker",
+    "eval-loader",
+)
 TICK = os.sysconf("SC_CLK_TCK")
 
 
@@ -132,7 +139,8 @@ async def _instrumented(browser, url: str, dwell: float):
     context = await browser.new_context()
     page = await context.new_page()
     instrumentation = PageInstrumentation(
-        InstrumentOptions(dwell=dwell, max_dwell=dwell), page_url=url)
+        InstrumentOptions(dwell=dwell, max_dwell=dwell), page_url=url
+    )
     await instrumentation.attach(page)
     response = await page.goto(url)
     served = await response.text() if response is not None else None
@@ -146,7 +154,8 @@ async def main(dwell: float, rounds: int) -> None:
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(
                 executable_path="/usr/bin/chromium",
-                args=browser_args(as_root=os.geteuid() == 0, closed_network=True))
+                args=browser_args(as_root=os.geteuid() == 0, closed_network=True),
+            )
             rows = []
             for name in PAGES:
                 url = site.url(f"{name}/index.html")
@@ -162,18 +171,23 @@ async def main(dwell: float, rounds: int) -> None:
 
 def _mean(runs: list[Run]) -> Run:
     n = len(runs)
-    return Run(sum(r.wall for r in runs) / n, sum(r.cpu for r in runs) / n,
-               max(r.peak_rss for r in runs))
+    return Run(
+        sum(r.wall for r in runs) / n, sum(r.cpu for r in runs) / n, max(r.peak_rss for r in runs)
+    )
 
 
 def _print(rows, dwell: float) -> None:
-    print(f"dwell {dwell:.1f} s, one page at a time, {os.cpu_count()} cores; "
-          f"load average now {os.getloadavg()[0]:.1f}")
+    print(
+        f"dwell {dwell:.1f} s, one page at a time, {os.cpu_count()} cores; "
+        f"load average now {os.getloadavg()[0]:.1f}"
+    )
     print(f"{'page':20} {'wall s':>13} {'CPU s':>13} {'peak PSS MB':>15}")
     print(f"{'':20} {'plain  instr':>13} {'plain  instr':>13} {'plain   instr':>15}")
     for name, plain, inst in rows:
-        print(f"{name:20} {plain.wall:6.2f} {inst.wall:6.2f} {plain.cpu:6.2f} {inst.cpu:6.2f} "
-              f"{plain.peak_rss / 2**20:7.0f} {inst.peak_rss / 2**20:7.0f}")
+        print(
+            f"{name:20} {plain.wall:6.2f} {inst.wall:6.2f} {plain.cpu:6.2f} {inst.cpu:6.2f} "
+            f"{plain.peak_rss / 2**20:7.0f} {inst.peak_rss / 2**20:7.0f}"
+        )
     n = len(rows)
     wall = sum(i.wall - p.wall for _, p, i in rows) / n
     cpu = sum(i.cpu - p.cpu for _, p, i in rows) / n

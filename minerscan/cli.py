@@ -17,10 +17,9 @@ import click
 
 import minerscan
 from minerscan.config import DEFAULT_DB, ConfigError, ScanConfig, build_config, parse_severity
+from minerscan.exitcodes import USAGE as EXIT_USAGE
 from minerscan.reports import Format, render
 from minerscan.reports.escape import terminal_safe
-
-from minerscan.exitcodes import USAGE as EXIT_USAGE
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -52,11 +51,18 @@ def db_option(f: F) -> F:
 
 def report_options(f: F) -> F:
     f = click.option(
-        "--format", "fmt", type=click.Choice([m.value for m in Format]), default=Format.TABLE.value,
-        show_default=True, help="Report format.",
+        "--format",
+        "fmt",
+        type=click.Choice([m.value for m in Format]),
+        default=Format.TABLE.value,
+        show_default=True,
+        help="Report format.",
     )(f)
     f = click.option(
-        "--output", "-o", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        "--output",
+        "-o",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
         help="Write the report to FILE instead of standard output.",
     )(f)
     return f
@@ -64,39 +70,87 @@ def report_options(f: F) -> F:
 
 def verdict_options(f: F) -> F:
     f = click.option(
-        "--fail-on", default=None, metavar="SEVERITY",
+        "--fail-on",
+        default=None,
+        metavar="SEVERITY",
         help="Exit 1 when any finding is at or above this severity: info, low, medium, high, "
         "critical. Default: high.",
     )(f)
-    f = click.option("--exit-zero", is_flag=True, default=None,
-                     help="Always exit 0 unless the command line is wrong (for surveys).")(f)
-    f = click.option("--debug", is_flag=True, default=None,
-                     help="Re-raise analyzer errors instead of recording them and going on.")(f)
+    f = click.option(
+        "--exit-zero",
+        is_flag=True,
+        default=None,
+        help="Always exit 0 unless the command line is wrong (for surveys).",
+    )(f)
+    f = click.option(
+        "--debug",
+        is_flag=True,
+        default=None,
+        help="Re-raise analyzer errors instead of recording them and going on.",
+    )(f)
     return f
 
 
 def crawl_options(f: F) -> F:
     options = [
-        click.option("--depth", type=int, default=None, help="Link depth from each target. Default: 2."),
-        click.option("--max-pages", type=int, default=None, help="Pages per site at most. Default: 50."),
-        click.option("--ignore-robots", is_flag=True, default=False, help="Do not obey robots.txt."),
-        click.option("--dwell", type=float, default=None,
-                     help="Seconds to watch each page after it loaded. Default: 5."),
-        click.option("--max-dwell", type=float, default=None,
-                     help="The dwell may grow to this while a worker is still ramping up. Default: 15."),
-        click.option("--concurrency", type=int, default=None, help="Pages rendered at once. Default: 4."),
-        click.option("--page-timeout", type=float, default=None,
-                     help="Seconds a page may take to load. Default: 30."),
-        click.option("--browser-path", default=None, metavar="PATH",
-                     help="Chromium to use (also MINERSCAN_CHROMIUM). Default: found automatically."),
-        click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-                     default=None, help="A TOML file with [scan] and [signatures] settings."),
-        click.option("--offline", "closed_network", is_flag=True, default=None,
-                     help="Chromium resolves only localhost and 127.0.0.1: scan a local copy of a "
-                     "site with no other network traffic."),
-        click.option("--max-failed", type=float, default=None,
-                     help="Fraction of failed pages above which the scan is incomplete (exit 3). "
-                     "Default: 0.5."),
+        click.option(
+            "--depth", type=int, default=None, help="Link depth from each target. Default: 2."
+        ),
+        click.option(
+            "--max-pages", type=int, default=None, help="Pages per site at most. Default: 50."
+        ),
+        click.option(
+            "--ignore-robots", is_flag=True, default=False, help="Do not obey robots.txt."
+        ),
+        click.option(
+            "--dwell",
+            type=float,
+            default=None,
+            help="Seconds to watch each page after it loaded. Default: 5.",
+        ),
+        click.option(
+            "--max-dwell",
+            type=float,
+            default=None,
+            help="The dwell may grow to this while a worker is still ramping up. Default: 15.",
+        ),
+        click.option(
+            "--concurrency", type=int, default=None, help="Pages rendered at once. Default: 4."
+        ),
+        click.option(
+            "--page-timeout",
+            type=float,
+            default=None,
+            help="Seconds a page may take to load. Default: 30.",
+        ),
+        click.option(
+            "--browser-path",
+            default=None,
+            metavar="PATH",
+            help="Chromium to use (also MINERSCAN_CHROMIUM). Default: found automatically.",
+        ),
+        click.option(
+            "--config",
+            "config_file",
+            type=click.Path(dir_okay=False, path_type=Path),
+            default=None,
+            help="A TOML file with [scan] and [signatures] settings.",
+        ),
+        click.option(
+            "--offline",
+            "closed_network",
+            is_flag=True,
+            default=None,
+            help="Chromium resolves only localhost and 127.0.0.1: scan a local copy of a "
+            "site with no other network traffic.",
+        ),
+        click.option(
+            "--max-failed",
+            type=float,
+            default=None,
+            help="Fraction of failed pages above which the scan is incomplete (exit 3). "
+            "Default: 0.5.",
+        ),
     ]
     for option in reversed(options):
         f = option(f)
@@ -117,7 +171,9 @@ def handle_errors(f: F) -> F:
         except ConfigError as exc:
             raise UsageProblem(str(exc), "see --help for the valid values") from None
         except InvalidTarget as exc:
-            raise UsageProblem(str(exc), "give a URL such as https://example.org/ or a host name") from None
+            raise UsageProblem(
+                str(exc), "give a URL such as https://example.org/ or a host name"
+            ) from None
         except StorageError as exc:
             raise UsageProblem(str(exc)) from None
         except BrowserNotFound as exc:
@@ -152,8 +208,10 @@ def load_context(config: ScanConfig) -> Any:
     from minerscan.datadir import updated_lists
 
     try:
-        return AnalysisContext.load(extra_lists=updated_lists() + list(config.extra_lists),
-                                    extra_rule_dirs=list(config.extra_rule_dirs))
+        return AnalysisContext.load(
+            extra_lists=updated_lists() + list(config.extra_lists),
+            extra_rule_dirs=list(config.extra_rule_dirs),
+        )
     except ValueError as exc:
         raise ConfigError(f"cannot load signatures: {exc}") from None
 
@@ -175,7 +233,7 @@ def _read_seeds(path: Path) -> list[str]:
 def _progress(visit: Any, analysis: Any) -> None:
     where = terminal_safe(visit.final_url or visit.url, limit=120)
     extra = f"  ({terminal_safe(visit.error, limit=120)})" if visit.error else ""
-    click.echo(f"  {str(analysis.verdict):<10} {where}{extra}", err=True)
+    click.echo(f"  {analysis.verdict!s:<10} {where}{extra}", err=True)
 
 
 def _emit(text: str, output: Path | None) -> None:
@@ -185,8 +243,10 @@ def _emit(text: str, output: Path | None) -> None:
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise UsageProblem(f"cannot write report to {output}: {exc.strerror or exc}",
-                           "choose a writable --output path") from None
+        raise UsageProblem(
+            f"cannot write report to {output}: {exc.strerror or exc}",
+            "choose a writable --output path",
+        ) from None
     click.echo(f"report written to {output}", err=True)
 
 
@@ -201,47 +261,88 @@ def _scan_and_report(config: ScanConfig, fmt: str, output: Path | None) -> int:
     context = load_context(config)
     store = Store.open(config.db)
     try:
-        click.echo(f"scanning {', '.join(terminal_safe(t) for t in config.targets)} "
-                   f"(results in {store.url})", err=True)
+        click.echo(
+            f"scanning {', '.join(terminal_safe(t) for t in config.targets)} "
+            f"(results in {store.url})",
+            err=True,
+        )
         try:
             outcome = run_scan(config, store, context, progress=_progress)
         except VisitSinkError as exc:
-            click.echo(f"minerscan: error: could not store a page visit: {exc.__cause__ or exc}; "
-                       "the visits stored before it are kept. Fix the database, then run again "
-                       "with --resume.", err=True)
+            click.echo(
+                f"minerscan: error: could not store a page visit: {exc.__cause__ or exc}; "
+                "the visits stored before it are kept. Fix the database, then run again "
+                "with --resume.",
+                err=True,
+            )
             return INCOMPLETE
         except KeyboardInterrupt:
-            click.echo("minerscan: interrupted before the crawl started; nothing was lost. "
-                       "Run again with --resume to continue.", err=True)
+            click.echo(
+                "minerscan: interrupted before the crawl started; nothing was lost. "
+                "Run again with --resume to continue.",
+                err=True,
+            )
             return INCOMPLETE
-        report = render(outcome.result, Format(fmt), db_url=str(store.url),
-                        color=output is None and fmt == "table" and sys.stdout.isatty())
+        report = render(
+            outcome.result,
+            Format(fmt),
+            db_url=str(store.url),
+            color=output is None and fmt == "table" and sys.stdout.isatty(),
+        )
         _emit(report, output)
         if outcome.incomplete:
             failed = sum(1 for p in outcome.result.pages if str(p.verdict) == "failed")
-            why = "interrupted" if outcome.interrupted else f"{failed} of {len(outcome.result.pages)} pages failed"
-            click.echo(f"minerscan: scan incomplete: {why}; run again with --resume to continue, "
-                       "or check the errors above", err=True)
-        return exit_code(outcome.result, incomplete=outcome.incomplete, fail_on=config.fail_on,
-                         exit_zero=config.exit_zero)
+            why = (
+                "interrupted"
+                if outcome.interrupted
+                else f"{failed} of {len(outcome.result.pages)} pages failed"
+            )
+            click.echo(
+                f"minerscan: scan incomplete: {why}; run again with --resume to continue, "
+                "or check the errors above",
+                err=True,
+            )
+        return exit_code(
+            outcome.result,
+            incomplete=outcome.incomplete,
+            fail_on=config.fail_on,
+            exit_zero=config.exit_zero,
+        )
     finally:
         store.close()
 
 
 @main.command()
 @click.argument("targets", nargs=-1)
-@click.option("--seeds", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="A file of targets, one per line (Tranco 'rank,domain' lines work too).")
-@click.option("--resume", is_flag=True, default=False,
-              help="Continue the newest unfinished scan of the same targets in --db.")
+@click.option(
+    "--seeds",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A file of targets, one per line (Tranco 'rank,domain' lines work too).",
+)
+@click.option(
+    "--resume",
+    is_flag=True,
+    default=False,
+    help="Continue the newest unfinished scan of the same targets in --db.",
+)
 @db_option
 @crawl_options
 @report_options
 @verdict_options
 @handle_errors
-def scan(targets: tuple[str, ...], seeds: Path | None, resume: bool, db: str | None,
-         config_file: Path | None, ignore_robots: bool, fmt: str, output: Path | None,
-         fail_on: str | None, **options: Any) -> None:
+def scan(
+    targets: tuple[str, ...],
+    seeds: Path | None,
+    resume: bool,
+    db: str | None,
+    config_file: Path | None,
+    ignore_robots: bool,
+    fmt: str,
+    output: Path | None,
+    fail_on: str | None,
+    **options: Any,
+) -> None:
     """Crawl TARGETS, render every page in Chromium and report miners.
 
     Each target is a URL or host name; the crawl stays on its registrable domain.
@@ -256,12 +357,18 @@ def scan(targets: tuple[str, ...], seeds: Path | None, resume: bool, db: str | N
 
     raw = list(targets) + (_read_seeds(seeds) if seeds else [])
     if not raw:
-        raise UsageProblem("no targets given", "pass a URL, e.g. minerscan scan https://example.org")
+        raise UsageProblem(
+            "no targets given", "pass a URL, e.g. minerscan scan https://example.org"
+        )
     normalized = tuple(dict.fromkeys(normalize_target(t) for t in raw))
     config = build_config(
-        config_file, targets=normalized, db=db, resume=resume,
+        config_file,
+        targets=normalized,
+        db=db,
+        resume=resume,
         obey_robots=False if ignore_robots else None,
-        fail_on=parse_severity(fail_on) if fail_on else None, **options,
+        fail_on=parse_severity(fail_on) if fail_on else None,
+        **options,
     )
     sys.exit(_scan_and_report(config, fmt, output))
 
@@ -281,8 +388,14 @@ def _demo_targets(site: Any) -> tuple[str, ...]:
 @report_options
 @verdict_options
 @handle_errors
-def demo(db: str | None, dwell: float | None, fmt: str, output: Path | None,
-         fail_on: str | None, **options: Any) -> None:
+def demo(
+    db: str | None,
+    dwell: float | None,
+    fmt: str,
+    output: Path | None,
+    fail_on: str | None,
+    **options: Any,
+) -> None:
     """Scan the bundled demo site: a small shop with one injected miner.
 
     Serves the site and a mining-pool emulator on free 127.0.0.1 ports, scans it with Chromium
@@ -297,8 +410,13 @@ def demo(db: str | None, dwell: float | None, fmt: str, output: Path | None,
     with demo_servers() as (site, pool):
         click.echo(f"demo site at {site.base_url}, pool emulator at {pool.ws_url}", err=True)
         config = build_config(
-            None, targets=_demo_targets(site), db=db, dwell=dwell, closed_network=True,
-            fail_on=parse_severity(fail_on) if fail_on else None, **options,
+            None,
+            targets=_demo_targets(site),
+            db=db,
+            dwell=dwell,
+            closed_network=True,
+            fail_on=parse_severity(fail_on) if fail_on else None,
+            **options,
         )
         code = _scan_and_report(config, fmt, output)
     sys.exit(code)
@@ -310,8 +428,15 @@ def demo(db: str | None, dwell: float | None, fmt: str, output: Path | None,
 @report_options
 @verdict_options
 @handle_errors
-def report(db: str | None, scan_id: int | None, fmt: str, output: Path | None,
-           fail_on: str | None, exit_zero: bool | None, debug: bool | None) -> None:
+def report(
+    db: str | None,
+    scan_id: int | None,
+    fmt: str,
+    output: Path | None,
+    fail_on: str | None,
+    exit_zero: bool | None,
+    debug: bool | None,
+) -> None:
     """Report a stored scan again, in any format, without crawling.
 
     \b
@@ -324,10 +449,23 @@ def report(db: str | None, scan_id: int | None, fmt: str, output: Path | None,
     store = Store.open(db or DEFAULT_DB)
     try:
         result = _load_scan(store, scan_id)
-        _emit(render(result, Format(fmt), db_url=str(store.url),
-                     color=output is None and fmt == "table" and sys.stdout.isatty()), output)
-        sys.exit(exit_code(result, incomplete=result.scan.status != "complete",
-                           fail_on=parse_severity(fail_on or "high"), exit_zero=bool(exit_zero)))
+        _emit(
+            render(
+                result,
+                Format(fmt),
+                db_url=str(store.url),
+                color=output is None and fmt == "table" and sys.stdout.isatty(),
+            ),
+            output,
+        )
+        sys.exit(
+            exit_code(
+                result,
+                incomplete=result.scan.status != "complete",
+                fail_on=parse_severity(fail_on or "high"),
+                exit_zero=bool(exit_zero),
+            )
+        )
     finally:
         store.close()
 
@@ -340,7 +478,9 @@ def _load_scan(store: Any, scan_id: int | None) -> Any:
     try:
         return store.load_result(scan_id)
     except LookupError:
-        raise UsageProblem(f"no scan {scan_id} in {store.url}", "list scans with 'minerscan report'") from None
+        raise UsageProblem(
+            f"no scan {scan_id} in {store.url}", "list scans with 'minerscan report'"
+        ) from None
 
 
 @main.command()
@@ -361,22 +501,37 @@ def doctor() -> None:
         ok_all &= ok
         click.echo(f"{'ok ' if ok else 'FAIL'} {check}: {detail}")
     if not ok_all:
-        click.echo("Tip: install a browser with 'python -m playwright install chromium' or "
-                   "'apt-get install chromium', or point MINERSCAN_CHROMIUM at one.", err=True)
+        click.echo(
+            "Tip: install a browser with 'python -m playwright install chromium' or "
+            "'apt-get install chromium', or point MINERSCAN_CHROMIUM at one.",
+            err=True,
+        )
         sys.exit(EXIT_USAGE)
 
 
 @main.command()
 @db_option
 @click.option("--scan", "scan_id", type=int, default=None, help="Scan id. Default: the newest.")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="A TOML file whose [signatures] adds lists and rule folders.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A TOML file whose [signatures] adds lists and rule folders.",
+)
 @report_options
 @verdict_options
 @handle_errors
-def reanalyze(db: str | None, scan_id: int | None, config_file: Path | None, fmt: str,
-              output: Path | None, fail_on: str | None, exit_zero: bool | None,
-              debug: bool | None) -> None:
+def reanalyze(
+    db: str | None,
+    scan_id: int | None,
+    config_file: Path | None,
+    fmt: str,
+    output: Path | None,
+    fail_on: str | None,
+    exit_zero: bool | None,
+    debug: bool | None,
+) -> None:
     """Run the current analyzers and signatures over a stored scan, without crawling.
 
     Each new finding records the signature version that produced it; earlier analyses stay
@@ -395,13 +550,29 @@ def reanalyze(db: str | None, scan_id: int | None, config_file: Path | None, fmt
     store = Store.open(config.db)
     try:
         scan_id = _load_scan(store, scan_id).scan.id
-        click.echo(f"re-analysing scan {scan_id} in {store.url} with signatures "
-                   f"{context.signature_version}", err=True)
+        click.echo(
+            f"re-analysing scan {scan_id} in {store.url} with signatures "
+            f"{context.signature_version}",
+            err=True,
+        )
         result = run_reanalysis(store, scan_id, context, debug=config.debug, progress=_progress)
-        _emit(render(result, Format(fmt), db_url=str(store.url),
-                     color=output is None and fmt == "table" and sys.stdout.isatty()), output)
-        sys.exit(exit_code(result, incomplete=result.scan.status != "complete",
-                           fail_on=parse_severity(fail_on or "high"), exit_zero=bool(exit_zero)))
+        _emit(
+            render(
+                result,
+                Format(fmt),
+                db_url=str(store.url),
+                color=output is None and fmt == "table" and sys.stdout.isatty(),
+            ),
+            output,
+        )
+        sys.exit(
+            exit_code(
+                result,
+                incomplete=result.scan.status != "complete",
+                fail_on=parse_severity(fail_on or "high"),
+                exit_zero=bool(exit_zero),
+            )
+        )
     finally:
         store.close()
 
@@ -424,7 +595,7 @@ def rules(markdown: bool) -> None:
         if markdown:
             click.echo(f"| {rule_id} | {r.severity} | {r.title} |")
         else:
-            click.echo(f"{rule_id}  {str(r.severity):<8}  {r.title}")
+            click.echo(f"{rule_id}  {r.severity!s:<8}  {r.title}")
 
 
 @main.group()
@@ -439,8 +610,13 @@ def signatures() -> None:
 
 
 @signatures.command("update")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="A TOML file whose [signatures.sources] maps list names to URLs.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A TOML file whose [signatures.sources] maps list names to URLs.",
+)
 @handle_errors
 def signatures_update(config_file: Path | None) -> None:
     """Download the configured lists, validate them, keep the previous copy when that fails.
@@ -463,14 +639,22 @@ def signatures_update(config_file: Path | None) -> None:
         state = "updated" if item.updated else "kept   "
         click.echo(f"{state} {item.name}: {terminal_safe(item.message, limit=300)}")
     if not report.ok:
-        click.echo(f"minerscan: {len(report.failed)} list(s) not updated; the previous copies stay "
-                   "in use. Check the URLs and the network, then run again.", err=True)
+        click.echo(
+            f"minerscan: {len(report.failed)} list(s) not updated; the previous copies stay "
+            "in use. Check the URLs and the network, then run again.",
+            err=True,
+        )
         sys.exit(3)
 
 
 @signatures.command("info")
-@click.option("--config", "config_file", type=click.Path(dir_okay=False, path_type=Path),
-              default=None, help="A TOML file with [signatures] lists and rule_dirs.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="A TOML file with [signatures] lists and rule_dirs.",
+)
 @handle_errors
 def signatures_info(config_file: Path | None) -> None:
     """Print the signature version and every list and rule file in use.

@@ -60,7 +60,9 @@ class ScanConfig:
         if self.dwell < 0:
             problems.append("--dwell must be 0 or more seconds")
         if self.max_dwell < self.dwell:
-            problems.append(f"--max-dwell ({self.max_dwell:g}) is shorter than --dwell ({self.dwell:g})")
+            problems.append(
+                f"--max-dwell ({self.max_dwell:g}) is shorter than --dwell ({self.dwell:g})"
+            )
         if self.page_timeout <= 0:
             problems.append("--page-timeout must be more than 0 seconds")
         if not 0.0 <= self.max_failed <= 1.0:
@@ -88,9 +90,22 @@ class ScanConfig:
 # Keys a config file may set, mapped to ScanConfig fields ([scan] and [signatures] tables).
 _FILE_KEYS = {
     "scan": {
-        "depth", "max_pages", "obey_robots", "concurrency", "dwell", "max_dwell", "interact",
-        "page_timeout", "max_frames", "frame_bytes", "body_bytes", "dom_bytes", "browser_path",
-        "fail_on", "max_failed", "db",
+        "depth",
+        "max_pages",
+        "obey_robots",
+        "concurrency",
+        "dwell",
+        "max_dwell",
+        "interact",
+        "page_timeout",
+        "max_frames",
+        "frame_bytes",
+        "body_bytes",
+        "dom_bytes",
+        "browser_path",
+        "fail_on",
+        "max_failed",
+        "db",
     },
     "signatures": {"lists", "rule_dirs", "sources"},
 }

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 
 
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class FailureReason(str, Enum):
+class FailureReason(StrEnum):
     """Why a page visit produced no rendered page (or an incomplete one)."""
 
     TIMEOUT = "timeout"
@@ -35,7 +35,7 @@ class FailureReason(str, Enum):
     ERROR = "error"  # anything else; ``PageVisit.error`` says what
 
 
-class ScriptKind(str, Enum):
+class ScriptKind(StrEnum):
     EXTERNAL = "external"  # <script src>, importScripts, module imports
     INLINE = "inline"  # <script> text, event handlers
     WORKER = "worker"  # a worker's top-level script
@@ -68,7 +68,7 @@ class RequestObservation:
     failure: str | None = None  # network error text, when it failed
 
 
-class FrameDirection(str, Enum):
+class FrameDirection(StrEnum):
     SENT = "sent"
     RECEIVED = "received"
 

@@ -100,15 +100,25 @@ def run_scan(
     store.finish_scan(
         scan_id,
         status,
-        {"pages": total, "failed": failed, "seconds": round(time.monotonic() - started, 2),
-         "browser": stats.browser},
+        {
+            "pages": total,
+            "failed": failed,
+            "seconds": round(time.monotonic() - started, 2),
+            "browser": stats.browser,
+        },
         analyzer_errors=errors,
     )
     return ScanOutcome(store.load_result(scan_id), incomplete, stats.interrupted, stats.browser)
 
 
-def reanalyze(store: Store, scan_id: int, context: AnalysisContext, *, debug: bool = False,
-              progress: ProgressCallback | None = None) -> ScanResult:
+def reanalyze(
+    store: Store,
+    scan_id: int,
+    context: AnalysisContext,
+    *,
+    debug: bool = False,
+    progress: ProgressCallback | None = None,
+) -> ScanResult:
     """Run the current analyzers over a stored scan without crawling again."""
     errors = 0
     for visit_id, visit in store.iter_visits(scan_id, with_bodies=True):

@@ -23,9 +23,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         return
     if os.environ.get("CI"):
         return  # let them fail: CI promises a server, and a silent skip would hide its loss
-    skip = pytest.mark.skip(reason=f"no PostgreSQL at {PG_HOST}:{PG_PORT}: install and start it "
-                                   "(scripts/setup.sh --dev starts an installed one), or set "
-                                   "MINERSCAN_TEST_POSTGRES")
+    skip = pytest.mark.skip(
+        reason=f"no PostgreSQL at {PG_HOST}:{PG_PORT}: install and start it "
+        "(scripts/setup.sh --dev starts an installed one), or set "
+        "MINERSCAN_TEST_POSTGRES"
+    )
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)

@@ -11,7 +11,6 @@ from click.testing import CliRunner
 from minerscan.cli import main
 
 
-
 def _command_paths(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     paths = []
     for name, command in sorted(group.commands.items()):
@@ -57,7 +56,9 @@ def test_bad_usage_is_one_clear_line_and_exit_2(args: list[str], message: str) -
 
 
 def test_unwritable_db_is_a_usage_error(tmp_path: Path) -> None:
-    code, _, err = invoke("scan", "http://127.0.0.1:9/", "--db", str(tmp_path / "no" / "such" / "dir" / "x.db"))
+    code, _, err = invoke(
+        "scan", "http://127.0.0.1:9/", "--db", str(tmp_path / "no" / "such" / "dir" / "x.db")
+    )
     assert code == 2
     assert err.startswith("minerscan: error:") and "Traceback" not in err
 

@@ -12,8 +12,10 @@ from minerscan.config import ConfigError, build_config
 
 def test_command_line_beats_file_beats_defaults(tmp_path: Path) -> None:
     cfg = tmp_path / "minerscan.toml"
-    cfg.write_text('[scan]\ndepth = 1\ndwell = 3.0\nfail_on = "critical"\n'
-                   '[signatures]\nlists = ["lists/extra.txt"]\nrule_dirs = ["rules"]\n')
+    cfg.write_text(
+        '[scan]\ndepth = 1\ndwell = 3.0\nfail_on = "critical"\n'
+        '[signatures]\nlists = ["lists/extra.txt"]\nrule_dirs = ["rules"]\n'
+    )
     config = build_config(cfg, dwell=7.0, max_dwell=20.0, depth=None)
     assert config.depth == 1  # from the file
     assert config.dwell == 7.0  # the command line wins

@@ -30,10 +30,21 @@ rule acme_tracker_loader {
 
 def _stored_scan(db: Path) -> int:
     visit = PageVisit(
-        url="http://127.0.0.1:8000/", final_url="http://127.0.0.1:8000/", status=200,
-        title="Shop", rendered=True,
-        scripts=(ScriptObservation(ScriptKind.EXTERNAL, "http://127.0.0.1:8000/t.js", "page",
-                                   sha256_hex(SCRIPT), len(SCRIPT), SCRIPT),),
+        url="http://127.0.0.1:8000/",
+        final_url="http://127.0.0.1:8000/",
+        status=200,
+        title="Shop",
+        rendered=True,
+        scripts=(
+            ScriptObservation(
+                ScriptKind.EXTERNAL,
+                "http://127.0.0.1:8000/t.js",
+                "page",
+                sha256_hex(SCRIPT),
+                len(SCRIPT),
+                SCRIPT,
+            ),
+        ),
     )
     with Store.open(str(db)) as store:
         scan_id = store.start_scan(["http://127.0.0.1:8000/"], {}, "test", "sig-old")
@@ -57,8 +68,20 @@ def test_reanalyze_applies_new_rules_without_crawling(tmp_path: Path) -> None:
     rules.mkdir()
     (rules / "acme.yar").write_text(USER_RULE)
     (tmp_path / "minerscan.toml").write_text('[signatures]\nrule_dirs = ["rules"]\n')
-    second = runner.invoke(main, ["reanalyze", "--db", str(db), "--scan", str(scan_id),
-                                  "--config", str(tmp_path / "minerscan.toml"), "--format", "json"])
+    second = runner.invoke(
+        main,
+        [
+            "reanalyze",
+            "--db",
+            str(db),
+            "--scan",
+            str(scan_id),
+            "--config",
+            str(tmp_path / "minerscan.toml"),
+            "--format",
+            "json",
+        ],
+    )
     assert second.exit_code == 1, second.output  # a HIGH finding now: --fail-on high
     doc = json.loads(second.stdout)
     [finding] = doc["pages"][0]["findings"]
@@ -71,8 +94,10 @@ def test_reanalyze_applies_new_rules_without_crawling(tmp_path: Path) -> None:
 
     engine = sa.create_engine(f"sqlite:///{db}")
     with engine.connect() as conn:
-        versions = [row[0] for row in conn.execute(sa.text(
-            "SELECT signature_version FROM analyses ORDER BY id"))]
+        versions = [
+            row[0]
+            for row in conn.execute(sa.text("SELECT signature_version FROM analyses ORDER BY id"))
+        ]
     engine.dispose()
     assert versions == [bundled_version, doc["scan"]["signature_version"]]
 

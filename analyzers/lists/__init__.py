@@ -20,7 +20,7 @@ import tempfile
 import urllib.request
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path, PurePosixPath
 
 BUNDLED_DIR = Path(__file__).resolve().parent
@@ -46,7 +46,7 @@ _LOCAL_NAMES = frozenset(
 _COSMETIC_MARKERS = ("##", "#@#", "#?#", "#$#", "#%#")
 
 
-class ListFormat(str, Enum):
+class ListFormat(StrEnum):
     ADBLOCK = "adblock"
     HOSTS = "hosts"
 

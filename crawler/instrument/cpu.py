@@ -49,12 +49,14 @@ async def read_metrics(target: Target) -> dict[str, float] | None:
 
 
 def renderer_totals() -> dict[int, float]:
-    return {pid: cpu for pid in procfs.renderer_pids()
-            if (cpu := procfs.process_cpu(pid)) is not None}
+    return {
+        pid: cpu for pid in procfs.renderer_pids() if (cpu := procfs.process_cpu(pid)) is not None
+    }
 
 
-async def _metrics_and_renderers(target: Target
-                                 ) -> tuple[dict[str, float] | None, dict[int, float]]:
+async def _metrics_and_renderers(
+    target: Target,
+) -> tuple[dict[str, float] | None, dict[int, float]]:
     metrics = await read_metrics(target)
     return metrics, (renderer_totals() if metrics else {})
 
@@ -79,8 +81,11 @@ class CpuMeter:
             self._at_attach = metrics.get("ProcessTime")
 
     def _process_targets(self) -> list[Target]:
-        return [t for t in self._tree.targets
-                if (t.parent is None or t.type == "iframe") and not t.detached]
+        return [
+            t
+            for t in self._tree.targets
+            if (t.parent is None or t.type == "iframe") and not t.detached
+        ]
 
     async def sample(self) -> None:
         """One measurement of every process target; the first one starts the dwell."""
@@ -120,8 +125,11 @@ class CpuMeter:
             process_time = metrics.get("ProcessTime")
             if process_time is None:
                 continue
-            close |= {pid for pid, cpu in sample.at_reply.get(target, {}).items()
-                      if abs(cpu - process_time) <= _CANDIDATE_WINDOW}
+            close |= {
+                pid
+                for pid, cpu in sample.at_reply.get(target, {}).items()
+                if abs(cpu - process_time) <= _CANDIDATE_WINDOW
+            }
         return close
 
     # -- the profile ------------------------------------------------------------------------
@@ -150,8 +158,11 @@ class CpuMeter:
 
     def _started_near(self, target: Target, pids: list[int]) -> int | None:
         appeared = self._boot_offset + target.attached_at
-        gaps = sorted((abs(started - appeared), pid) for pid in pids
-                      if (started := procfs.process_started(pid)) is not None)
+        gaps = sorted(
+            (abs(started - appeared), pid)
+            for pid in pids
+            if (started := procfs.process_started(pid)) is not None
+        )
         if not gaps or gaps[0][0] > _START_WINDOW:
             return None
         if len(gaps) > 1 and gaps[1][0] - gaps[0][0] < _START_TIE:
@@ -192,8 +203,7 @@ class CpuMeter:
             load_seconds=round(self._load_seconds(first), 3),
         )
 
-    def _per_target(self, owners: dict[int, list[Target]]
-                    ) -> tuple[list[TargetCpu], float, float]:
+    def _per_target(self, owners: dict[int, list[Target]]) -> tuple[list[TargetCpu], float, float]:
         per_target: list[TargetCpu] = []
         worker_total = main_total = 0.0
         root = self._tree.root
@@ -204,8 +214,7 @@ class CpuMeter:
             per_target.append(TargetCpu(owner.context, round(main, 3)))
             if owner is root:
                 main_total += main
-            workers = [t for t in self._tree.targets if t.is_worker
-                       and t.process_owner in targets]
+            workers = [t for t in self._tree.targets if t.is_worker and t.process_owner in targets]
             for context, url, seconds in _attribute_workers(deltas, workers):
                 per_target.append(TargetCpu(context, round(seconds, 3), script_url=url))
                 worker_total += seconds
@@ -261,8 +270,11 @@ class CpuMeter:
         total = 0.0
         for target, metrics in first.metrics.items():
             process_time = metrics.get("ProcessTime", 0.0)
-            if target is self._tree.root and self._at_attach is not None \
-                    and self._at_attach <= process_time:
+            if (
+                target is self._tree.root
+                and self._at_attach is not None
+                and self._at_attach <= process_time
+            ):
                 process_time -= self._at_attach
             total += process_time
         return total
@@ -286,13 +298,17 @@ def _pid_delta(pid: int, before: _Sample, after: _Sample) -> float:
 
 
 def _metric_delta(target: Target, name: str, samples: list[_Sample]) -> float:
-    values = [s.metrics[target][name] for s in samples
-              if target in s.metrics and name in s.metrics[target]]
+    values = [
+        s.metrics[target][name]
+        for s in samples
+        if target in s.metrics and name in s.metrics[target]
+    ]
     return max(0.0, values[-1] - values[0]) if len(values) >= 2 else 0.0
 
 
-def _attribute_workers(deltas: dict[int, tuple[str | None, float]], workers: list[Target]
-                       ) -> list[tuple[str, str | None, float]]:
+def _attribute_workers(
+    deltas: dict[int, tuple[str | None, float]], workers: list[Target]
+) -> list[tuple[str, str | None, float]]:
     """Give each worker thread's CPU to a worker target of its kind.
 
     Chromium names threads by worker kind, not URL. One worker of a kind takes every thread
@@ -304,8 +320,9 @@ def _attribute_workers(deltas: dict[int, tuple[str | None, float]], workers: lis
         threads = sorted((tid, s) for tid, (k, s) in deltas.items() if k == kind)
         if not threads:
             continue
-        of_kind = sorted((w for w in workers if WORKER_TYPES.get(w.type) == kind),
-                         key=lambda w: w.attached_at)
+        of_kind = sorted(
+            (w for w in workers if WORKER_TYPES.get(w.type) == kind), key=lambda w: w.attached_at
+        )
         if not of_kind:
             seconds = sum(s for _, s in threads)
             if seconds > 0:

@@ -12,8 +12,16 @@ from minerscan.observations import DomInventory, DomSnapshot
 log = logging.getLogger(__name__)
 
 # <script type=...> values a browser runs; anything else (JSON, templates) is data.
-_SCRIPT_TYPES = {"", "text/javascript", "application/javascript", "module", "text/ecmascript",
-                 "application/ecmascript", "text/jscript", "text/livescript"}
+_SCRIPT_TYPES = {
+    "",
+    "text/javascript",
+    "application/javascript",
+    "module",
+    "text/ecmascript",
+    "application/ecmascript",
+    "text/jscript",
+    "text/livescript",
+}
 _MAX_ITEMS = 2000
 
 
@@ -45,12 +53,20 @@ def inventory(html: str, base_url: str) -> DomInventory:
                 script_srcs.append(_absolute(base_url, str(src)))
         elif script.string and script.string.strip():
             inline += 1
-    iframes = [_absolute(base_url, str(f.get("src"))) for f in soup.find_all(["iframe", "frame"])
-               if f.get("src")][:_MAX_ITEMS]
-    handlers = sum(1 for tag in soup.find_all(True) for name in tag.attrs
-                   if name.lower().startswith("on"))
-    return DomInventory(script_srcs=tuple(script_srcs), inline_scripts=inline,
-                        iframes=tuple(iframes), inline_handlers=handlers)
+    iframes = [
+        _absolute(base_url, str(f.get("src")))
+        for f in soup.find_all(["iframe", "frame"])
+        if f.get("src")
+    ][:_MAX_ITEMS]
+    handlers = sum(
+        1 for tag in soup.find_all(True) for name in tag.attrs if name.lower().startswith("on")
+    )
+    return DomInventory(
+        script_srcs=tuple(script_srcs),
+        inline_scripts=inline,
+        iframes=tuple(iframes),
+        inline_handlers=handlers,
+    )
 
 
 def _absolute(base_url: str, src: str) -> str:
@@ -60,8 +76,9 @@ def _absolute(base_url: str, src: str) -> str:
         return src.strip()
 
 
-def snapshot(served_html: str | None, rendered_html: str | None, base_url: str,
-             limit: int) -> DomSnapshot | None:
+def snapshot(
+    served_html: str | None, rendered_html: str | None, base_url: str, limit: int
+) -> DomSnapshot | None:
     """Both documents, capped, with their inventories (taken before capping)."""
     if served_html is None and rendered_html is None:
         return None

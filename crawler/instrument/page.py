@@ -55,15 +55,20 @@ class PageInstrumentation:
             session = await asyncio.wait_for(page.context.new_cdp_session(page), _SETUP_TIMEOUT)
         except Exception as exc:
             self._errors.append(f"no CDP session: {exc}")
-            self._sockets = WebSocketRecorder(_NullTree(), self._clock,  # type: ignore[arg-type]
-                                              self.options.max_frames, self.options.frame_bytes)
+            self._sockets = WebSocketRecorder(
+                _NullTree(),
+                self._clock,  # type: ignore[arg-type]
+                self.options.max_frames,
+                self.options.frame_bytes,
+            )
             self._sockets.attach(page)
             return
         tree = TargetTree(session, self._clock)
         self._tree = tree
         self._scripts = ScriptRecorder(tree, self.options.body_bytes)
-        self._sockets = WebSocketRecorder(tree, self._clock, self.options.max_frames,
-                                          self.options.frame_bytes)
+        self._sockets = WebSocketRecorder(
+            tree, self._clock, self.options.max_frames, self.options.frame_bytes
+        )
         self._requests = RequestRecorder(tree, self.page_url)
         self._cpu = CpuMeter(tree, self._clock)
         tree.on_attach(_prepare_child)
@@ -72,8 +77,11 @@ class PageInstrumentation:
         self._requests.attach(page)
         root = tree.root
         enable_debugger(root)
-        for method, params in (("Network.enable", {}), ("Performance.enable", {}),
-                               ("Target.setAutoAttach", dict(AUTO_ATTACH))):
+        for method, params in (
+            ("Network.enable", {}),
+            ("Performance.enable", {}),
+            ("Target.setAutoAttach", dict(AUTO_ATTACH)),
+        ):
             if await root.send(method, params, timeout=_SETUP_TIMEOUT) is None:
                 self._errors.append(f"{method} failed on the page")
         await self._cpu.baseline()
@@ -84,8 +92,10 @@ class PageInstrumentation:
     def _remember_script_response(self, response: Any) -> None:
         # Kept so a worker that never answered the debugger still has its script body.
         try:
-            if response.request.resource_type == "script" \
-                    and len(self._script_responses) < _MAX_SCRIPT_RESPONSES:
+            if (
+                response.request.resource_type == "script"
+                and len(self._script_responses) < _MAX_SCRIPT_RESPONSES
+            ):
                 self._script_responses.setdefault(response.url, response)
         except Exception as exc:  # the response's page went away
             log.debug("cannot keep script response: %s", exc)
@@ -131,8 +141,9 @@ class PageInstrumentation:
     def _still_starting(self) -> bool:
         now = self._clock()
         tree = self._tree
-        if tree is not None and any(t.attached_at > now - _RECENT
-                                    for t in tree.targets if t.parent is not None):
+        if tree is not None and any(
+            t.attached_at > now - _RECENT for t in tree.targets if t.parent is not None
+        ):
             return True
         opened = self._sockets.last_opened_at() if self._sockets else None
         if opened is not None and opened > now - _RECENT:
@@ -149,10 +160,19 @@ class PageInstrumentation:
         except Exception as exc:
             log.warning("collecting %s failed: %s", self.page_url, exc)
             self._errors.append(f"collect failed: {type(exc).__name__}: {exc}")
-            return Instrumented(title="", scripts=(), inline_script_count=0, requests=(),
-                                websockets=self._sockets.sessions() if self._sockets else (),
-                                workers=(), wasm_modules=(), cpu=None, dom=None,
-                                crashed=self._crashed, errors=tuple(self._errors))
+            return Instrumented(
+                title="",
+                scripts=(),
+                inline_script_count=0,
+                requests=(),
+                websockets=self._sockets.sessions() if self._sockets else (),
+                workers=(),
+                wasm_modules=(),
+                cpu=None,
+                dom=None,
+                crashed=self._crashed,
+                errors=tuple(self._errors),
+            )
 
     async def _collect(self, page: Any, served_html: str | None) -> Instrumented:
         tree = self._tree
@@ -233,14 +253,19 @@ class PageInstrumentation:
         if self._tree is None:
             return ()
         return tuple(
-            WorkerObservation(url=t.url, type=WORKER_TYPES[t.type],
-                              parent=t.parent.context if t.parent else "page",
-                              started_at=round(t.attached_at, 3))
-            for t in self._tree.targets if t.is_worker
+            WorkerObservation(
+                url=t.url,
+                type=WORKER_TYPES[t.type],
+                parent=t.parent.context if t.parent else "page",
+                started_at=round(t.attached_at, 3),
+            )
+            for t in self._tree.targets
+            if t.is_worker
         )
 
-    async def _worker_script_bodies(self, workers: tuple[WorkerObservation, ...]
-                                    ) -> dict[str, bytes]:
+    async def _worker_script_bodies(
+        self, workers: tuple[WorkerObservation, ...]
+    ) -> dict[str, bytes]:
         """Bodies of worker scripts, from the network, for workers too busy to answer."""
         bodies: dict[str, bytes] = {}
         for worker in workers:

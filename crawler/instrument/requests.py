@@ -89,8 +89,12 @@ class RequestRecorder:
     def _pw_request(self, request: Any) -> None:
         if len(self._requests) >= _MAX_REQUESTS:
             return
-        record = _Request(url=request.url, resource_type=request.resource_type,
-                          method=request.method, context=_playwright_context(request))
+        record = _Request(
+            url=request.url,
+            resource_type=request.resource_type,
+            method=request.method,
+            context=_playwright_context(request),
+        )
         self._requests.append(record)
         self._by_playwright[id(request)] = record
 
@@ -114,9 +118,13 @@ class RequestRecorder:
         url = request.get("url", "")
         if url == target.url:
             return  # the worker's own script: fetched for, and reported by, its parent
-        record = _Request(url=url, resource_type=str(params.get("type", "other")).lower(),
-                          method=request.get("method", "GET"), context=target,
-                          from_worker=True)
+        record = _Request(
+            url=url,
+            resource_type=str(params.get("type", "other")).lower(),
+            method=request.get("method", "GET"),
+            context=target,
+            from_worker=True,
+        )
         self._requests.append(record)
         self._by_cdp[(id(target), params.get("requestId", ""))] = record
 
@@ -141,14 +149,24 @@ class RequestRecorder:
                 worker_urls[record.url] = worker_urls.get(record.url, 0) + 1
         out: list[RequestObservation] = []
         for record in self._requests:
-            if not record.from_worker and record.context == "page" \
-                    and worker_urls.get(record.url, 0) > 0 and record.resource_type != "document":
+            if (
+                not record.from_worker
+                and record.context == "page"
+                and worker_urls.get(record.url, 0) > 0
+                and record.resource_type != "document"
+            ):
                 worker_urls[record.url] -= 1
                 continue
             context = record.context if isinstance(record.context, str) else record.context.context
-            out.append(RequestObservation(
-                url=record.url, resource_type=record.resource_type, method=record.method,
-                status=record.status, context=context,
-                third_party=is_third_party(record.url, page_url), failure=record.failure,
-            ))
+            out.append(
+                RequestObservation(
+                    url=record.url,
+                    resource_type=record.resource_type,
+                    method=record.method,
+                    status=record.status,
+                    context=context,
+                    third_party=is_third_party(record.url, page_url),
+                    failure=record.failure,
+                )
+            )
         return tuple(out)

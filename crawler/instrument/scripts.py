@@ -78,8 +78,9 @@ class ScriptRecorder:
 
     async def _fetch(self, script: _ParsedScript, script_id: str) -> None:
         async with self._limit:
-            reply = await script.target.send("Debugger.getScriptSource", {"scriptId": script_id},
-                                             timeout=_SOURCE_TIMEOUT)
+            reply = await script.target.send(
+                "Debugger.getScriptSource", {"scriptId": script_id}, timeout=_SOURCE_TIMEOUT
+            )
         if not reply:
             return
         if script.is_wasm:
@@ -100,8 +101,9 @@ class ScriptRecorder:
     def wasm_count(self) -> int:
         return sum(1 for s in self._scripts if s.is_wasm)
 
-    def scripts(self, document_urls: set[str],
-                fallback_bodies: dict[str, bytes] | None = None) -> tuple[ScriptObservation, ...]:
+    def scripts(
+        self, document_urls: set[str], fallback_bodies: dict[str, bytes] | None = None
+    ) -> tuple[ScriptObservation, ...]:
         """One observation per distinct (context, kind, url, content)."""
         seen: set[tuple[str, ScriptKind, str, str]] = set()
         out: list[ScriptObservation] = []
@@ -120,16 +122,25 @@ class ScriptRecorder:
             out.append(observation)
         return tuple(out)
 
-    def _observe(self, script: _ParsedScript, kind: ScriptKind,
-                 source: bytes | None) -> ScriptObservation:
-        url = "" if kind in (ScriptKind.INLINE, ScriptKind.EVAL) and not script.has_source_url \
+    def _observe(
+        self, script: _ParsedScript, kind: ScriptKind, source: bytes | None
+    ) -> ScriptObservation:
+        url = (
+            ""
+            if kind in (ScriptKind.INLINE, ScriptKind.EVAL) and not script.has_source_url
             else script.url
+        )
         if source is None:
-            return ScriptObservation(kind=kind, url=url, context=script.target.context,
-                                     sha256="", size=script.length)
+            return ScriptObservation(
+                kind=kind, url=url, context=script.target.context, sha256="", size=script.length
+            )
         return ScriptObservation(
-            kind=kind, url=url, context=script.target.context, sha256=sha256_hex(source),
-            size=len(source), body=source[: self._body_bytes],
+            kind=kind,
+            url=url,
+            context=script.target.context,
+            sha256=sha256_hex(source),
+            size=len(source),
+            body=source[: self._body_bytes],
             truncated=len(source) > self._body_bytes,
         )
 
@@ -145,12 +156,17 @@ class ScriptRecorder:
                 continue
             seen.add((context, digest))
             interface = read_interface(script.source)
-            out.append(WasmModule(
-                sha256=digest, size=len(script.source), context=context,
-                body=script.source[: self._body_bytes],
-                exports=interface.exports, imports=interface.imports,
-                truncated=len(script.source) > self._body_bytes,
-            ))
+            out.append(
+                WasmModule(
+                    sha256=digest,
+                    size=len(script.source),
+                    context=context,
+                    body=script.source[: self._body_bytes],
+                    exports=interface.exports,
+                    imports=interface.imports,
+                    truncated=len(script.source) > self._body_bytes,
+                )
+            )
         return tuple(out)
 
 
@@ -172,8 +188,10 @@ def classify(script: _ParsedScript, document_urls: set[str]) -> ScriptKind:
         return ScriptKind.EVAL  # eval'd code that named itself with //# sourceURL
     if script.target.is_worker and url == script.target.url:
         return ScriptKind.WORKER
-    if script.start_line > 0 or script.start_column > 0 or (
-        url in document_urls and not script.target.is_worker
+    if (
+        script.start_line > 0
+        or script.start_column > 0
+        or (url in document_urls and not script.target.is_worker)
     ):
         return ScriptKind.INLINE
     return ScriptKind.EXTERNAL

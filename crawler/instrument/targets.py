@@ -27,8 +27,12 @@ AUTO_ATTACH = {"autoAttach": True, "waitForDebuggerOnStart": True, "flatten": Fa
 
 # CDP target type -> WorkerObservation.type and the context prefix of observations made in it.
 WORKER_TYPES = {"worker": "dedicated", "shared_worker": "shared", "service_worker": "service"}
-_CONTEXT_PREFIX = {"worker": "worker", "shared_worker": "shared_worker",
-                   "service_worker": "service_worker", "iframe": "frame"}
+_CONTEXT_PREFIX = {
+    "worker": "worker",
+    "shared_worker": "shared_worker",
+    "service_worker": "service_worker",
+    "iframe": "frame",
+}
 
 
 class CdpSession(Protocol):
@@ -72,8 +76,9 @@ class Target:
             node = node.parent
         return node
 
-    async def send(self, method: str, params: dict[str, Any] | None = None,
-                   timeout: float = 5.0) -> dict[str, Any] | None:
+    async def send(
+        self, method: str, params: dict[str, Any] | None = None, timeout: float = 5.0
+    ) -> dict[str, Any] | None:
         return await self.tree.send(self, method, params, timeout)
 
     def post(self, method: str, params: dict[str, Any] | None = None) -> None:
@@ -108,6 +113,7 @@ class TargetTree:
     def _root_listener(self, method: str) -> Callable[[dict[str, Any]], None]:
         def listener(params: dict[str, Any]) -> None:
             self._dispatch(self.root, method, params)
+
         return listener
 
     def on_attach(self, hook: Callable[[Target], None]) -> None:
@@ -121,8 +127,9 @@ class TargetTree:
 
     # -- sending --------------------------------------------------------------------------
 
-    async def send(self, target: Target, method: str, params: dict[str, Any] | None,
-                   timeout: float) -> dict[str, Any] | None:
+    async def send(
+        self, target: Target, method: str, params: dict[str, Any] | None, timeout: float
+    ) -> dict[str, Any] | None:
         if target.detached:
             return None
         if target.session_id is None:
@@ -161,12 +168,18 @@ class TargetTree:
         text = json.dumps(message)
         hop = target
         while hop.parent is not None and hop.parent.session_id is not None:
-            wrapped = {"id": next(self._ids), "method": "Target.sendMessageToTarget",
-                       "params": {"sessionId": hop.session_id, "message": text}}
+            wrapped = {
+                "id": next(self._ids),
+                "method": "Target.sendMessageToTarget",
+                "params": {"sessionId": hop.session_id, "message": text},
+            }
             text = json.dumps(wrapped)
             hop = hop.parent
-        self.spawn(self._send_root("Target.sendMessageToTarget",
-                                   {"sessionId": hop.session_id, "message": text}))
+        self.spawn(
+            self._send_root(
+                "Target.sendMessageToTarget", {"sessionId": hop.session_id, "message": text}
+            )
+        )
 
     async def _send_root(self, method: str, params: dict[str, Any]) -> None:
         try:
@@ -215,9 +228,15 @@ class TargetTree:
         session_id = params.get("sessionId", "")
         if not session_id or session_id in self._by_session:
             return
-        child = Target(self, info.get("type", ""), info.get("url", ""), session_id=session_id,
-                       target_id=info.get("targetId", ""), parent=parent,
-                       attached_at=self._clock())
+        child = Target(
+            self,
+            info.get("type", ""),
+            info.get("url", ""),
+            session_id=session_id,
+            target_id=info.get("targetId", ""),
+            parent=parent,
+            attached_at=self._clock(),
+        )
         self._by_session[session_id] = child
         parent.children.append(child)
         self.targets.append(child)
@@ -237,11 +256,13 @@ class TargetTree:
 
     async def refresh_urls(self) -> None:
         """Frames often attach before they navigate (url ""); ask for their current URL."""
+
         async def refresh(target: Target) -> None:
             reply = await target.send("Target.getTargetInfo", timeout=1.0)
             url = ((reply or {}).get("targetInfo") or {}).get("url")
             if url:
                 target.url = url
+
         frames = [t for t in self.targets if t.type == "iframe" and not t.detached]
         await asyncio.gather(*(refresh(t) for t in frames))
 

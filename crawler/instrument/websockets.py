@@ -54,8 +54,9 @@ def initiator_script_url(initiator: dict[str, Any]) -> str | None:
 
 
 class WebSocketRecorder:
-    def __init__(self, tree: TargetTree, clock: Callable[[], float], max_frames: int,
-                 frame_bytes: int) -> None:
+    def __init__(
+        self, tree: TargetTree, clock: Callable[[], float], max_frames: int, frame_bytes: int
+    ) -> None:
         self._tree = tree
         self._clock = clock
         self._max_frames = max_frames
@@ -66,10 +67,13 @@ class WebSocketRecorder:
         # Playwright does not see sockets of service and shared workers: CDP records those.
         self._cdp_sockets: dict[tuple[int, str], _SocketLog] = {}
         tree.on("Network.webSocketCreated", self._created)
-        tree.on("Network.webSocketFrameSent",
-                lambda t, p: self._cdp_frame(t, p, FrameDirection.SENT))
-        tree.on("Network.webSocketFrameReceived",
-                lambda t, p: self._cdp_frame(t, p, FrameDirection.RECEIVED))
+        tree.on(
+            "Network.webSocketFrameSent", lambda t, p: self._cdp_frame(t, p, FrameDirection.SENT)
+        )
+        tree.on(
+            "Network.webSocketFrameReceived",
+            lambda t, p: self._cdp_frame(t, p, FrameDirection.RECEIVED),
+        )
         tree.on("Network.webSocketClosed", self._cdp_closed)
         tree.on("Network.webSocketFrameError", self._cdp_error)
 
@@ -79,16 +83,20 @@ class WebSocketRecorder:
             self._sockets.append(record)
             self._cdp_sockets[(id(target), params.get("requestId", ""))] = record
             self._cdp_openers[id(record)] = _SocketOpener(
-                url=record.url, target=target,
-                initiator_script=initiator_script_url(params.get("initiator") or {}))
+                url=record.url,
+                target=target,
+                initiator_script=initiator_script_url(params.get("initiator") or {}),
+            )
             return
-        self._openers.append(_SocketOpener(
-            url=params.get("url", ""), target=target,
-            initiator_script=initiator_script_url(params.get("initiator") or {}),
-        ))
+        self._openers.append(
+            _SocketOpener(
+                url=params.get("url", ""),
+                target=target,
+                initiator_script=initiator_script_url(params.get("initiator") or {}),
+            )
+        )
 
-    def _cdp_frame(self, target: Target, params: dict[str, Any],
-                   direction: FrameDirection) -> None:
+    def _cdp_frame(self, target: Target, params: dict[str, Any], direction: FrameDirection) -> None:
         record = self._cdp_sockets.get((id(target), params.get("requestId", "")))
         if record is None:
             return
@@ -122,8 +130,9 @@ class WebSocketRecorder:
         record = _SocketLog(url=socket.url, opened_at=self._clock())
         self._sockets.append(record)
         socket.on("framesent", lambda payload: self._frame(record, FrameDirection.SENT, payload))
-        socket.on("framereceived",
-                  lambda payload: self._frame(record, FrameDirection.RECEIVED, payload))
+        socket.on(
+            "framereceived", lambda payload: self._frame(record, FrameDirection.RECEIVED, payload)
+        )
         socket.on("close", lambda _: self._closed(record))
         socket.on("socketerror", lambda error: self._failed(record, error))
 
@@ -143,8 +152,16 @@ class WebSocketRecorder:
             truncated = size > self._frame_bytes
             text = encoded[: self._frame_bytes].decode("utf-8", "ignore") if truncated else payload
             binary = False
-        record.frames.append(WebSocketFrame(direction=direction, time=self._clock(), payload=text,
-                                            size=size, binary=binary, truncated=truncated))
+        record.frames.append(
+            WebSocketFrame(
+                direction=direction,
+                time=self._clock(),
+                payload=text,
+                size=size,
+                binary=binary,
+                truncated=truncated,
+            )
+        )
 
     def _closed(self, record: _SocketLog) -> None:
         if record.closed_at is None:
@@ -163,9 +180,14 @@ class WebSocketRecorder:
         latest to start before it.
         """
         reported = {id(o.target) for o in self._openers if o.url == record.url}
-        candidates = [t for t in self._tree.targets
-                      if (t.is_worker or t.type == "iframe") and t.type not in _CDP_ONLY_TARGETS
-                      and id(t) not in reported and t.attached_at <= record.opened_at + 0.5]
+        candidates = [
+            t
+            for t in self._tree.targets
+            if (t.is_worker or t.type == "iframe")
+            and t.type not in _CDP_ONLY_TARGETS
+            and id(t) not in reported
+            and t.attached_at <= record.opened_at + 0.5
+        ]
         if not candidates:
             return "page"
         return max(candidates, key=lambda t: t.attached_at).context
@@ -177,7 +199,8 @@ class WebSocketRecorder:
 
     def _session(self, record: _SocketLog) -> WebSocketSession:
         opener = self._cdp_openers.get(id(record)) or next(
-            (o for o in self._openers if not o.claimed and o.url == record.url), None)
+            (o for o in self._openers if not o.claimed and o.url == record.url), None
+        )
         if opener is not None:
             opener.claimed = True
         context = opener.target.context if opener else self._guess_opener(record)

@@ -5,13 +5,13 @@ Every format is a member of :class:`Format`; a test renders each member so none 
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 from minerscan.reports import csv_report, json_report, terminal
 from minerscan.results import ScanResult
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     TABLE = "table"
     JSON = "json"
     JSONL = "jsonl"

@@ -8,8 +8,19 @@ import json
 
 from minerscan.results import ScanResult
 
-COLUMNS = ["scan_id", "url", "final_url", "status", "verdict", "confidence", "error",
-           "rule_id", "severity", "finding", "evidence"]
+COLUMNS = [
+    "scan_id",
+    "url",
+    "final_url",
+    "status",
+    "verdict",
+    "confidence",
+    "error",
+    "rule_id",
+    "severity",
+    "finding",
+    "evidence",
+]
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -26,13 +37,24 @@ def render(result: ScanResult) -> str:
     writer.writerow(COLUMNS)
     for page in result.pages:
         visit, analysis = page.visit, page.analysis
-        base = [result.scan.id, visit.url, visit.final_url, visit.status, str(page.verdict),
-                round(analysis.confidence, 3) if analysis else "", visit.error]
+        base = [
+            result.scan.id,
+            visit.url,
+            visit.final_url,
+            visit.status,
+            str(page.verdict),
+            round(analysis.confidence, 3) if analysis else "",
+            visit.error,
+        ]
         findings = analysis.findings if analysis else ()
         if not findings:
             writer.writerow([_cell(v) for v in base + ["", "", "", ""]])
         for f in findings:
-            row = base + [f.rule_id, str(f.severity), f.title,
-                          json.dumps(f.evidence, ensure_ascii=False, default=str)]
+            row = base + [
+                f.rule_id,
+                str(f.severity),
+                f.title,
+                json.dumps(f.evidence, ensure_ascii=False, default=str),
+            ]
             writer.writerow([_cell(v) for v in row])
     return out.getvalue()

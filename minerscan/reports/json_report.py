@@ -102,8 +102,19 @@ def render(result: ScanResult, db_url: str = "") -> str:
 
 def render_lines(result: ScanResult, db_url: str = "") -> str:
     """One JSON object per line: a scan line first, then one line per page."""
-    lines = [json.dumps({"type": "scan", **scan_record(result, db_url), "summary": summary(result)},
-                        ensure_ascii=False, default=str)]
-    lines += [json.dumps({"type": "page", "scan_id": result.scan.id, **page_record(p)},
-                         ensure_ascii=False, default=str) for p in result.pages]
+    lines = [
+        json.dumps(
+            {"type": "scan", **scan_record(result, db_url), "summary": summary(result)},
+            ensure_ascii=False,
+            default=str,
+        )
+    ]
+    lines += [
+        json.dumps(
+            {"type": "page", "scan_id": result.scan.id, **page_record(p)},
+            ensure_ascii=False,
+            default=str,
+        )
+        for p in result.pages
+    ]
     return "\n".join(lines) + "\n"

@@ -76,16 +76,27 @@ def build_table(result: ScanResult) -> Table:
 
 def summary_line(result: ScanResult) -> str:
     s = summary(result)
-    return (f"{s['pages']} pages: {s['miner']} miner, {s['suspicious']} suspicious, "
-            f"{s['clean']} clean, {s['failed']} failed")
+    return (
+        f"{s['pages']} pages: {s['miner']} miner, {s['suspicious']} suspicious, "
+        f"{s['clean']} clean, {s['failed']} failed"
+    )
 
 
-def render(result: ScanResult, *, db_url: str = "", color: bool = False, width: int | None = None) -> str:
+def render(
+    result: ScanResult, *, db_url: str = "", color: bool = False, width: int | None = None
+) -> str:
     buffer = io.StringIO()
     if width is None:  # a terminal's own width; 160 columns into a file or pipe
         width = max(100, shutil.get_terminal_size((160, 40)).columns)
-    console = Console(file=buffer, force_terminal=color, no_color=not color, width=width,
-                      highlight=False, emoji=False, markup=False)
+    console = Console(
+        file=buffer,
+        force_terminal=color,
+        no_color=not color,
+        width=width,
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
     console.print(build_table(result))
     console.print(Text(summary_line(result)))
     if db_url:

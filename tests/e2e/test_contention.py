@@ -23,13 +23,36 @@ pytestmark = pytest.mark.browser
 
 
 def test_throttled_miner_among_eight_concurrent_pages(tmp_path: Path) -> None:
-    with PoolEmulator("stratum") as pool, miner_pages_server(HERE / "contention-site", pool) as site:
+    with (
+        PoolEmulator("stratum") as pool,
+        miner_pages_server(HERE / "contention-site", pool) as site,
+    ):
         targets = [site.url(f"busy.html?n={i}") for i in range(7)] + [site.url("throttled.html")]
         proc = subprocess.run(
-            [sys.executable, "-m", "minerscan", "scan", *targets, "--offline", "--depth", "0",
-             "--concurrency", "8", "--dwell", "5", "--db", str(tmp_path / "c.db"),
-             "--format", "json", "-o", str(tmp_path / "c.json")],
-            capture_output=True, text=True, timeout=300,
+            [
+                sys.executable,
+                "-m",
+                "minerscan",
+                "scan",
+                *targets,
+                "--offline",
+                "--depth",
+                "0",
+                "--concurrency",
+                "8",
+                "--dwell",
+                "5",
+                "--db",
+                str(tmp_path / "c.db"),
+                "--format",
+                "json",
+                "-o",
+                str(tmp_path / "c.json"),
+            ],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
     assert proc.returncode == 1, proc.stderr
     doc = json.loads((tmp_path / "c.json").read_text())

@@ -37,10 +37,23 @@ def _stored_urls(db: Path) -> list[str]:
 def test_killed_scan_loses_nothing_and_resumes(tmp_path: Path) -> None:
     db = tmp_path / "scan.db"
     with PoolEmulator("stratum") as pool, miner_pages_server(HERE / "miner-site", pool) as site:
-        args = [sys.executable, "-m", "minerscan", "scan", site.base_url, "--offline",
-                "--dwell", "2", "--concurrency", "1", "--db", str(db)]
-        first = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                 start_new_session=True)
+        args = [
+            sys.executable,
+            "-m",
+            "minerscan",
+            "scan",
+            site.base_url,
+            "--offline",
+            "--dwell",
+            "2",
+            "--concurrency",
+            "1",
+            "--db",
+            str(db),
+        ]
+        first = subprocess.Popen(
+            args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+        )
         deadline = time.monotonic() + 120
         while len(_stored_urls(db)) < 2 and time.monotonic() < deadline and first.poll() is None:
             time.sleep(0.2)
@@ -49,8 +62,13 @@ def test_killed_scan_loses_nothing_and_resumes(tmp_path: Path) -> None:
         before = _stored_urls(db)
         assert 2 <= len(before) < 6, before  # killed mid-scan, with pages already stored
 
-        resumed = subprocess.run(args + ["--resume", "--format", "json"], capture_output=True,
-                                 text=True, timeout=240)
+        resumed = subprocess.run(
+            [*args, "--resume", "--format", "json"],
+            check=False,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
     assert resumed.returncode == 1, resumed.stderr  # the site has miners
     doc = json.loads(resumed.stdout)
     after = _stored_urls(db)

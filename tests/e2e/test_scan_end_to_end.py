@@ -27,8 +27,13 @@ pytestmark = pytest.mark.browser
 
 
 def minerscan(*args: str, timeout: float = 240) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "minerscan", *args], capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "minerscan", *args],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -38,13 +43,25 @@ def miner_site() -> Iterator[tuple[SiteServer, PoolEmulator]]:
 
 
 @pytest.fixture(scope="module")
-def miner_scan(miner_site: tuple[SiteServer, PoolEmulator],
-               tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], dict, Path]:
+def miner_scan(
+    miner_site: tuple[SiteServer, PoolEmulator], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[subprocess.CompletedProcess[str], dict, Path]:
     site, _ = miner_site
     out = tmp_path_factory.mktemp("scan")
     db, report = out / "scan.db", out / "scan.json"
-    proc = minerscan("scan", site.base_url, "--offline", "--dwell", "4", "--db", str(db),
-                     "--format", "json", "-o", str(report))
+    proc = minerscan(
+        "scan",
+        site.base_url,
+        "--offline",
+        "--dwell",
+        "4",
+        "--db",
+        str(db),
+        "--format",
+        "json",
+        "-o",
+        str(report),
+    )
     assert report.exists(), proc.stderr
     return proc, json.loads(report.read_text()), db
 
@@ -97,8 +114,17 @@ def test_every_visited_page_is_in_the_database(miner_scan, miner_site) -> None: 
 
 def test_clean_site_exits_0(tmp_path: Path) -> None:
     with SiteServer(HERE / "clean-site") as site:
-        proc = minerscan("scan", site.base_url, "--offline", "--dwell", "2", "--db",
-                         str(tmp_path / "clean.db"), "--format", "json")
+        proc = minerscan(
+            "scan",
+            site.base_url,
+            "--offline",
+            "--dwell",
+            "2",
+            "--db",
+            str(tmp_path / "clean.db"),
+            "--format",
+            "json",
+        )
     assert proc.returncode == 0, proc.stderr
     doc = json.loads(proc.stdout)
     assert doc["summary"]["pages"] == 4  # /, index.html, hours.html, events.html
@@ -108,8 +134,9 @@ def test_clean_site_exits_0(tmp_path: Path) -> None:
 def test_unreachable_host_is_recorded_and_exits_3(tmp_path: Path) -> None:
     port = free_port()  # nobody listens here
     db = tmp_path / "down.db"
-    proc = minerscan("scan", f"http://127.0.0.1:{port}/", "--offline", "--dwell", "0",
-                     "--db", str(db))
+    proc = minerscan(
+        "scan", f"http://127.0.0.1:{port}/", "--offline", "--dwell", "0", "--db", str(db)
+    )
     assert proc.returncode == 3, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "scan incomplete" in proc.stderr
@@ -124,8 +151,14 @@ def test_unreachable_host_is_recorded_and_exits_3(tmp_path: Path) -> None:
 
 
 def test_demo_command_finds_the_injected_miner(tmp_path: Path) -> None:
-    proc = subprocess.run([sys.executable, "-m", "minerscan", "demo", "--db", str(tmp_path / "d.db")],
-                          capture_output=True, text=True, timeout=240, cwd=tmp_path)
+    proc = subprocess.run(
+        [sys.executable, "-m", "minerscan", "demo", "--db", str(tmp_path / "d.db")],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        cwd=tmp_path,
+    )
     assert proc.returncode == 1, proc.stderr
     progress = [line.split() for line in proc.stderr.splitlines() if line.startswith("  ")]
     verdicts = {url.rsplit("/", 1)[-1] or "/": verdict for verdict, url, *_ in progress}

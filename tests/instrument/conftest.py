@@ -28,8 +28,12 @@ class Rendered:
     wall_seconds: float
 
 
-async def render(browser: Any, url: str, options: InstrumentOptions,
-                 before_watch: Callable[[Any], Awaitable[None]] | None = None) -> Rendered:
+async def render(
+    browser: Any,
+    url: str,
+    options: InstrumentOptions,
+    before_watch: Callable[[Any], Awaitable[None]] | None = None,
+) -> Rendered:
     """One page in its own browser context, instrumented the way the spider does it."""
     loop = asyncio.get_running_loop()
     started = loop.time()
@@ -66,7 +70,8 @@ async def _served_html(response: Any) -> str | None:
 
 async def launch(playwright: Any) -> Any:
     return await playwright.chromium.launch(
-        executable_path=CHROMIUM, args=browser_args(as_root=True, closed_network=True))
+        executable_path=CHROMIUM, args=browser_args(as_root=True, closed_network=True)
+    )
 
 
 class Harness:

@@ -24,15 +24,15 @@ BUDGET = OPTIONS.max_dwell + 12.0
 HOSTILE_PAGES = {
     # The main thread spins forever shortly after load: no CDP call to it ever answers.
     "spin": "<title>spin</title><script>addEventListener('load', function () {"
-            " setTimeout(function () { var x = 0; for (;;) { x++; } }, 50); });</script>",
+    " setTimeout(function () { var x = 0; for (;;) { x++; } }, 50); });</script>",
     "alerts": "<title>alerts</title><script>setInterval(function () { alert('hi'); }, 20);"
-              "</script>",
+    "</script>",
     # `debugger;` would freeze a page whose debugger stops on it; the title keeps counting.
     "debugger": "<title>0</title><script>var n = 0; setInterval(function () { debugger;"
-                " document.title = String(++n); }, 50);</script>",
+    " document.title = String(++n); }, 50);</script>",
     "flood": "<title>flood</title><script>var ws = new WebSocket('{{POOL_WS}}');"
-             " ws.onopen = function () { for (var i = 0; i < 40; i++)"
-             " ws.send('x'.repeat(10000)); };</script>",
+    " ws.onopen = function () { for (var i = 0; i < 40; i++)"
+    " ws.send('x'.repeat(10000)); };</script>",
     "crash": "<title>crash</title><p>crashed by the test</p>",
 }
 
@@ -52,18 +52,29 @@ def hostile(tmp_path_factory: pytest.TempPathFactory, harness: Any) -> dict[str,
         async with async_playwright() as playwright:
             browser = await harness.launch(playwright)
             try:
-                visits = await asyncio.gather(*(
-                    harness.render(browser, server.url(f"{name}.html"), OPTIONS,
-                                   before_watch=crash if name == "crash" else None)
-                    for name in HOSTILE_PAGES))
+                visits = await asyncio.gather(
+                    *(
+                        harness.render(
+                            browser,
+                            server.url(f"{name}.html"),
+                            OPTIONS,
+                            before_watch=crash if name == "crash" else None,
+                        )
+                        for name in HOSTILE_PAGES
+                    )
+                )
             finally:
                 await browser.close()
         return dict(zip(HOSTILE_PAGES, visits))
 
     with PoolEmulator("stratum") as pool, SiteServer(root, pool) as server:
         visits = asyncio.run(render_all(server))
-    print("hostile:", {name: (round(v.wall_seconds, 1), v.result.errors) for name, v in visits.items()},
-          "contexts that would not close:", harness.close_failures)
+    print(
+        "hostile:",
+        {name: (round(v.wall_seconds, 1), v.result.errors) for name, v in visits.items()},
+        "contexts that would not close:",
+        harness.close_failures,
+    )
     return visits
 
 

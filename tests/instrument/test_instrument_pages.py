@@ -20,9 +20,19 @@ from minerscan.sites.server import SiteServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(200)]
 
-CASES = ("main-thread-socket", "worker-socket", "blob-worker", "cross-site-iframe",
-         "wasm-worker", "delayed-start", "mousemove-start", "eval-loader", "service-worker",
-         "throttled-worker", "benign")
+CASES = (
+    "main-thread-socket",
+    "worker-socket",
+    "blob-worker",
+    "cross-site-iframe",
+    "wasm-worker",
+    "delayed-start",
+    "mousemove-start",
+    "eval-loader",
+    "service-worker",
+    "throttled-worker",
+    "benign",
+)
 OPTIONS = InstrumentOptions(dwell=4.0, max_dwell=8.0)
 # Too many miners at once would starve each other of the 2 cores; 4 at a time stays quick.
 CONCURRENT_PAGES = 4
@@ -35,13 +45,17 @@ def visits(site: SiteServer, harness: Any) -> dict[str, Any]:
         async with async_playwright() as playwright:
             browser = await harness.launch(playwright)
             try:
+
                 async def one(case: str) -> tuple[str, Any]:
                     async with limit:
-                        return case, await harness.render(browser, site.url(f"{case}/index.html"),
-                                                  OPTIONS)
+                        return case, await harness.render(
+                            browser, site.url(f"{case}/index.html"), OPTIONS
+                        )
+
                 return dict(await asyncio.gather(*(one(case) for case in CASES)))
             finally:
                 await browser.close()
+
     return asyncio.run(render_all())
 
 
@@ -52,8 +66,7 @@ def _pool_socket(visit: Any, pool_url: str) -> WebSocketSession:
 
 
 def _sent_login(socket: WebSocketSession) -> bool:
-    return any(f.direction is FrameDirection.SENT and '"login"' in f.payload
-               for f in socket.frames)
+    return any(f.direction is FrameDirection.SENT and '"login"' in f.payload for f in socket.frames)
 
 
 def test_socket_in_main_thread_is_the_page_s(visits, pool, site):
@@ -72,10 +85,12 @@ def test_socket_in_dedicated_worker_is_attributed_to_it(visits, pool, site):
     socket = _pool_socket(visit, pool.ws_url)
     assert socket.context == f"worker:{worker_url}"
     assert _sent_login(socket)
-    assert [(w.url, w.type, w.parent) for w in visit.result.workers] == \
-        [(worker_url, "dedicated", "page")]
-    worker_scripts = {(s.kind, s.url) for s in visit.result.scripts
-                      if s.context == f"worker:{worker_url}"}
+    assert [(w.url, w.type, w.parent) for w in visit.result.workers] == [
+        (worker_url, "dedicated", "page")
+    ]
+    worker_scripts = {
+        (s.kind, s.url) for s in visit.result.scripts if s.context == f"worker:{worker_url}"
+    }
     assert (ScriptKind.WORKER, worker_url) in worker_scripts
     assert (ScriptKind.EXTERNAL, site.url("static/m.js")) in worker_scripts
 
@@ -105,8 +120,10 @@ def test_miner_in_cross_site_iframe_counts_its_process(visits, pool, site):
     # The top page itself is idle; the advert's own renderer does the hashing.
     assert cpu.process_seconds > 0.3, cpu
     assert cpu.worker_seconds > 0.2, cpu
-    assert any(t.context.startswith("worker:http://localhost:") and t.cpu_seconds > 0.05
-               for t in cpu.per_target), cpu.per_target
+    assert any(
+        t.context.startswith("worker:http://localhost:") and t.cpu_seconds > 0.05
+        for t in cpu.per_target
+    ), cpu.per_target
     frame_requests = [r for r in visit.result.requests if r.context == f"frame:{frame_url}"]
     assert frame_requests and all(r.third_party for r in frame_requests)
 
@@ -145,8 +162,9 @@ def test_miner_waiting_for_mouse_move_is_started(visits, pool):
 def test_eval_loader_body_is_recorded(visits, pool):
     visit = visits["eval-loader"]
     evals = [s for s in visit.result.scripts if s.kind is ScriptKind.EVAL]
-    assert any(b"Miner" in (s.body or b"") and b"minerscan demo miner" in (s.body or b"")
-               for s in evals), [s.body[:60] for s in evals if s.body]
+    assert any(
+        b"Miner" in (s.body or b"") and b"minerscan demo miner" in (s.body or b"") for s in evals
+    ), [s.body[:60] for s in evals if s.body]
     assert any(b"case-h-eval-loader" in (s.body or b"") for s in evals)
     assert all(s.url == "" and s.context == "page" for s in evals)
     assert _sent_login(_pool_socket(visit, pool.ws_url))
@@ -156,8 +174,10 @@ def test_service_worker_is_seen_with_its_socket(visits, pool, site):
     visit = visits["service-worker"]
     sw_url = site.url("service-worker/sw.js")
     assert ("service", sw_url) in {(w.type, w.url) for w in visit.result.workers}
-    assert any(s.context == f"service_worker:{sw_url}" and s.kind is ScriptKind.WORKER
-               for s in visit.result.scripts)
+    assert any(
+        s.context == f"service_worker:{sw_url}" and s.kind is ScriptKind.WORKER
+        for s in visit.result.scripts
+    )
     socket = _pool_socket(visit, pool.ws_url)
     assert socket.context == f"service_worker:{sw_url}"
     assert _sent_login(socket)
@@ -192,8 +212,10 @@ def test_benign_page_is_quiet(visits, site):
     assert [s.url for s in result.scripts] == [site.url("benign/table-sort.js")]
     assert result.dom is not None
     assert result.dom.rendered.script_srcs == (site.url("benign/table-sort.js"),)
-    assert {r.url for r in result.requests} >= {site.url("benign/index.html"),
-                                                site.url("benign/sunflower.svg")}
+    assert {r.url for r in result.requests} >= {
+        site.url("benign/index.html"),
+        site.url("benign/sunflower.svg"),
+    }
     assert not any(r.third_party for r in result.requests)
 
 

@@ -30,14 +30,29 @@ def _section(section_id: int, body: bytes) -> bytes:
 
 def _module() -> bytes:
     imports = _leb(3) + (
-        _name("env") + _name("abort") + b"\x00" + _leb(0)          # function
-        + _name("env") + _name("memory") + b"\x02\x01" + _leb(1) + _leb(256)  # memory, max
-        + _name("js") + _name("table") + b"\x01\x70\x00" + _leb(4)   # table of funcref
+        _name("env")
+        + _name("abort")
+        + b"\x00"
+        + _leb(0)  # function
+        + _name("env")
+        + _name("memory")
+        + b"\x02\x01"
+        + _leb(1)
+        + _leb(256)  # memory, max
+        + _name("js")
+        + _name("table")
+        + b"\x01\x70\x00"
+        + _leb(4)  # table of funcref
     )
     exports = _leb(2) + _name("cryptonight_hash") + b"\x00" + _leb(1) + _name("mem") + b"\x02\x00"
     type_section = _section(1, _leb(1) + b"\x60\x00\x00")
-    return (b"\x00asm\x01\x00\x00\x00" + type_section + _section(2, imports)
-            + _section(0, _name("custom") + b"junk") + _section(7, exports))
+    return (
+        b"\x00asm\x01\x00\x00\x00"
+        + type_section
+        + _section(2, imports)
+        + _section(0, _name("custom") + b"junk")
+        + _section(7, exports)
+    )
 
 
 def test_wasm_imports_and_exports_are_read():
@@ -90,14 +105,18 @@ def test_cap_text_never_splits_a_character():
 
 def test_browser_args_follow_the_ground_rules():
     args = browser_args(as_root=False, closed_network=False)
-    for flag in ("--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic"):
+    for flag in (
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+    ):
         assert flag in args
     assert "--no-sandbox" not in args and not any("resolver" in a for a in args)
     closed = browser_args(as_root=True, closed_network=True)
     assert "--no-sandbox" in closed
-    assert ("--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1"
-            in closed)
+    assert "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1" in closed
 
 
 def test_procfs_reads_this_process_threads():

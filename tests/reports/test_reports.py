@@ -9,11 +9,11 @@ import json
 import pytest
 
 from analyzers.base import Finding, PageAnalysis, Severity, Verdict
+from minerscan.exitcodes import exit_code
 from minerscan.observations import CpuProfile, FailureReason, PageVisit, WebSocketSession
 from minerscan.reports import Format, render
 from minerscan.reports.escape import terminal_safe
 from minerscan.results import PageResult, ScanInfo, ScanResult
-from minerscan.exitcodes import exit_code
 
 HOSTILE_TITLE = "\x1b]0;pwned\x07\x1b[2J[bold red]fake[/] =cmd|' /C calc'!A0"
 
@@ -22,36 +22,74 @@ def make_result(*, miner: bool = True, hostile: bool = False) -> ScanResult:
     title = HOSTILE_TITLE if hostile else "Shop"
     clean = PageResult(
         1,
-        PageVisit(url="http://127.0.0.1:8000/", final_url="http://127.0.0.1:8000/", status=200,
-                  title=title, rendered=True,
-                  cpu=CpuProfile(dwell_seconds=5, process_seconds=0.1, main_thread_seconds=0.1,
-                                 worker_seconds=0.0)),
+        PageVisit(
+            url="http://127.0.0.1:8000/",
+            final_url="http://127.0.0.1:8000/",
+            status=200,
+            title=title,
+            rendered=True,
+            cpu=CpuProfile(
+                dwell_seconds=5, process_seconds=0.1, main_thread_seconds=0.1, worker_seconds=0.0
+            ),
+        ),
         PageAnalysis(Verdict.CLEAN, 0.9),
     )
     pages = [clean]
     if miner:
         ws = "ws://127.0.0.1:9000/" + (HOSTILE_TITLE if hostile else "")
-        pages.append(PageResult(
-            2,
-            PageVisit(url="http://127.0.0.1:8000/blog/", final_url="http://127.0.0.1:8000/blog/",
-                      status=200, title=title, rendered=True,
-                      websockets=(WebSocketSession(url=ws, context="worker:x", opened_at=0.5),),
-                      cpu=CpuProfile(dwell_seconds=5, process_seconds=9.2, main_thread_seconds=0.2,
-                                     worker_seconds=9.0)),
-            PageAnalysis(Verdict.MINER, 0.99, (
-                Finding("MS301", Severity.CRITICAL, f"Stratum login on {ws}",
-                        {"pool": ws, "wallet": "4AbC"}),
-            ), (f"WebSocket {ws} speaks Stratum",)),
-        ))
-    pages.append(PageResult(
-        3,
-        PageVisit(url="http://127.0.0.1:1/", failure=FailureReason.CONNECTION,
-                  error="connection refused"),
-        PageAnalysis(Verdict.FAILED, 1.0),
-    ))
-    info = ScanInfo(id=7, started_at=1_700_000_000.0, finished_at=1_700_000_060.0,
-                    status="complete", targets=("http://127.0.0.1:8000/",), settings={"depth": 2},
-                    tool_version="0.1.0", signature_version="sig-test")
+        pages.append(
+            PageResult(
+                2,
+                PageVisit(
+                    url="http://127.0.0.1:8000/blog/",
+                    final_url="http://127.0.0.1:8000/blog/",
+                    status=200,
+                    title=title,
+                    rendered=True,
+                    websockets=(WebSocketSession(url=ws, context="worker:x", opened_at=0.5),),
+                    cpu=CpuProfile(
+                        dwell_seconds=5,
+                        process_seconds=9.2,
+                        main_thread_seconds=0.2,
+                        worker_seconds=9.0,
+                    ),
+                ),
+                PageAnalysis(
+                    Verdict.MINER,
+                    0.99,
+                    (
+                        Finding(
+                            "MS301",
+                            Severity.CRITICAL,
+                            f"Stratum login on {ws}",
+                            {"pool": ws, "wallet": "4AbC"},
+                        ),
+                    ),
+                    (f"WebSocket {ws} speaks Stratum",),
+                ),
+            )
+        )
+    pages.append(
+        PageResult(
+            3,
+            PageVisit(
+                url="http://127.0.0.1:1/",
+                failure=FailureReason.CONNECTION,
+                error="connection refused",
+            ),
+            PageAnalysis(Verdict.FAILED, 1.0),
+        )
+    )
+    info = ScanInfo(
+        id=7,
+        started_at=1_700_000_000.0,
+        finished_at=1_700_000_060.0,
+        status="complete",
+        targets=("http://127.0.0.1:8000/",),
+        settings={"depth": 2},
+        tool_version="0.1.0",
+        signature_version="sig-test",
+    )
     return ScanResult(info, tuple(pages))
 
 
@@ -65,15 +103,24 @@ def test_every_format_renders_every_page(fmt: Format) -> None:
 def test_json_shape_is_the_documented_contract() -> None:
     doc = json.loads(render(make_result(), Format.JSON))
     assert set(doc) >= {"scan", "pages", "summary"}
-    assert {"id", "started_at", "finished_at", "settings", "tool_version",
-            "signature_version"} <= set(doc["scan"])
+    assert {
+        "id",
+        "started_at",
+        "finished_at",
+        "settings",
+        "tool_version",
+        "signature_version",
+    } <= set(doc["scan"])
     assert doc["summary"] == {"pages": 3, "miner": 1, "suspicious": 0, "clean": 1, "failed": 1}
     miner = doc["pages"][1]
     assert {"url", "final_url", "status", "verdict", "error", "findings"} <= set(miner)
     assert miner["verdict"] == "miner"
     assert miner["findings"][0] == {
-        "rule_id": "MS301", "severity": "critical", "title": "Stratum login on ws://127.0.0.1:9000/",
-        "evidence": {"pool": "ws://127.0.0.1:9000/", "wallet": "4AbC"}, "confidence": 1.0,
+        "rule_id": "MS301",
+        "severity": "critical",
+        "title": "Stratum login on ws://127.0.0.1:9000/",
+        "evidence": {"pool": "ws://127.0.0.1:9000/", "wallet": "4AbC"},
+        "confidence": 1.0,
     }
     failed = doc["pages"][2]
     assert failed["verdict"] == "failed" and failed["error"] == "connection refused"
@@ -125,7 +172,10 @@ def test_terminal_safe_escapes_controls_and_bidi() -> None:
         (Severity.HIGH, True, True, False, 0),
     ],
 )
-def test_exit_code_contract(fail_on: Severity, exit_zero: bool, incomplete: bool, miner: bool,
-                            expected: int) -> None:
+def test_exit_code_contract(
+    fail_on: Severity, exit_zero: bool, incomplete: bool, miner: bool, expected: int
+) -> None:
     result = make_result(miner=miner)
-    assert exit_code(result, incomplete=incomplete, fail_on=fail_on, exit_zero=exit_zero) == expected
+    assert (
+        exit_code(result, incomplete=incomplete, fail_on=fail_on, exit_zero=exit_zero) == expected
+    )
