@@ -11,7 +11,8 @@ import asyncio
 import socket
 import threading
 from collections.abc import Coroutine
-from typing import Any, TypeVar
+from types import TracebackType
+from typing import Any, Self, TypeVar
 
 from aiohttp import web
 
@@ -95,3 +96,36 @@ async def serve(app: web.Application, sockets: list[socket.socket]) -> web.AppRu
     for sock in sockets:
         await web.SockSite(runner, sock).start()
     return runner
+
+
+class BackgroundServer:
+    """An aiohttp app served from its own :class:`LoopThread`; subclasses build and bind it."""
+
+    def __init__(self, name: str) -> None:
+        self._loop = LoopThread(name)
+        self._runner: web.AppRunner | None = None
+
+    def _serve(self, app: web.Application, sockets: list[socket.socket]) -> None:
+        self._loop.start()
+        self._runner = self._loop.run(serve(app, sockets))
+
+    def stop(self) -> None:
+        if self._runner is not None:
+            self._loop.run(self._runner.cleanup(), timeout=15)
+            self._runner = None
+        self._loop.stop()
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -6,18 +6,16 @@ import asyncio
 import threading
 import time
 from collections.abc import Callable
-from types import TracebackType
-from typing import Self
 
 from aiohttp import WSMsgType, web
 
-from minerscan.sites._loop import LoopThread, bound_socket, serve
+from minerscan.sites._loop import BackgroundServer, bound_socket
 from minerscan.sites.dialects import DEFAULT_TARGET, SESSION_CLASSES, PoolLedger, PoolSession
 
 DIALECTS = tuple(SESSION_CLASSES)
 
 
-class PoolEmulator:
+class PoolEmulator(BackgroundServer):
     """Accepts miners on ``ws_url`` (any path), answers like a pool of ``dialect`` would.
 
     ``received`` holds every text frame from every client, in arrival order. New jobs are pushed
@@ -36,8 +34,7 @@ class PoolEmulator:
         self._lock = threading.Lock()
         self._connections = 0
         self._open: set[web.WebSocketResponse] = set()
-        self._loop = LoopThread(f"pool-{dialect}")
-        self._runner: web.AppRunner | None = None
+        super().__init__(f"pool-{dialect}")
         self._port = 0
 
     # -- what tests look at -------------------------------------------------------------------
@@ -92,27 +89,8 @@ class PoolEmulator:
         app = web.Application()
         app.router.add_get("/{tail:.*}", self._handle)
         app.on_shutdown.append(self._close_all)
-        self._loop.start()
-        self._runner = self._loop.run(serve(app, [sock]))
+        self._serve(app, [sock])
         return self
-
-    def stop(self) -> None:
-        if self._runner is not None:
-            self._loop.run(self._runner.cleanup(), timeout=15)
-            self._runner = None
-        self._loop.stop()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     # -- the server side ----------------------------------------------------------------------
 

@@ -12,13 +12,12 @@ import mimetypes
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path, PurePosixPath
-from types import TracebackType
-from typing import TYPE_CHECKING, Self
+from typing import TYPE_CHECKING
 
 import aiohttp
 from aiohttp import WSMsgType, web
 
-from minerscan.sites._loop import LoopThread, bound_socket, free_port, serve
+from minerscan.sites._loop import BackgroundServer, bound_socket, free_port
 
 if TYPE_CHECKING:
     from minerscan.sites.pool import PoolEmulator
@@ -53,7 +52,7 @@ def _html(title: str, body: str = "") -> str:
     return f"<!doctype html><html><head><title>{title}</title></head><body>{body or title}</body></html>"
 
 
-class SiteServer:
+class SiteServer(BackgroundServer):
     """Serves ``root`` (and ``extra_roots`` under ``/<prefix>/``) on two loopback origins."""
 
     def __init__(
@@ -70,8 +69,7 @@ class SiteServer:
         }
         self._requests: list[str] = []
         self._lock = threading.Lock()
-        self._loop = LoopThread("site-server")
-        self._runner: web.AppRunner | None = None
+        super().__init__("site-server")
         self._open_sockets: set[web.WebSocketResponse] = set()
         self.port = 0
         self.alt_port = 0
@@ -127,27 +125,8 @@ class SiteServer:
             sockets.append(bound_socket("::1", self.alt_port))
         except OSError:
             pass
-        self._loop.start()
-        self._runner = self._loop.run(serve(self._build_app(), sockets))
+        self._serve(self._build_app(), sockets)
         return self
-
-    def stop(self) -> None:
-        if self._runner is not None:
-            self._loop.run(self._runner.cleanup(), timeout=15)
-            self._runner = None
-        self._loop.stop()
-
-    def __enter__(self) -> Self:
-        self.start()
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
 
     def _build_app(self) -> web.Application:
         app = web.Application(middlewares=[self._record])
