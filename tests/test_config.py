@@ -58,3 +58,16 @@ def test_settings_record_is_json_ready_and_has_no_targets() -> None:
     record = build_config(targets=("https://example.org/",)).settings_record()
     assert "targets" not in record and record["fail_on"] == "high"
     json.dumps(record)
+
+
+def test_the_readme_config_example_is_valid(tmp_path: Path) -> None:
+    import re
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    example = re.search(r"```toml\n(.*?)```", readme, re.S)
+    assert example is not None
+    cfg = tmp_path / "minerscan.toml"
+    cfg.write_text(example.group(1))
+    config = build_config(cfg)
+    assert config.depth == 1 and config.fail_on is Severity.MEDIUM and config.body_bytes == 4 << 20
+    assert config.extra_rule_dirs == (tmp_path / "yara",)

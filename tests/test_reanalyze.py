@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from minerscan.cli import main
@@ -107,3 +108,39 @@ def test_reanalyze_of_a_missing_scan_is_a_usage_error(tmp_path: Path) -> None:
     _stored_scan(db)
     result = CliRunner().invoke(main, ["reanalyze", "--db", str(db), "--scan", "99"])
     assert result.exit_code == 2 and "no scan 99" in result.stderr
+
+
+def test_a_failing_analyzer_is_counted_and_the_others_still_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from analyzers import base
+
+    def exploding_rule(visit, ctx):  # type: ignore[no-untyped-def]
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(
+        base._REGISTRY,
+        "MS999",
+        base.Rule("MS999", base.Severity.LOW, "explodes", "explodes", exploding_rule),
+    )
+    db = tmp_path / "scan.db"
+    _stored_scan(db)
+    (tmp_path / "rules").mkdir()
+    (tmp_path / "rules" / "acme.yar").write_text(USER_RULE)
+    (tmp_path / "minerscan.toml").write_text('[signatures]\nrule_dirs = ["rules"]\n')
+    result = CliRunner().invoke(
+        main,
+        [
+            "reanalyze",
+            "--db",
+            str(db),
+            "--config",
+            str(tmp_path / "minerscan.toml"),
+            "--format",
+            "json",
+        ],
+    )
+    doc = json.loads(result.stdout)
+    assert doc["scan"]["analyzer_errors"] == 1
+    assert [f["rule_id"] for f in doc["pages"][0]["findings"]] == ["MS209"]  # the others ran
+    assert "MS999" in result.stderr and "http://127.0.0.1:8000/" in result.stderr  # logged
