@@ -10,6 +10,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import minerscan
 from analyzers.base import PageAnalysis, Verdict
@@ -18,6 +19,9 @@ from minerscan.config import ScanConfig
 from minerscan.observations import PageVisit
 from minerscan.results import ScanResult
 from storage import Store
+
+if TYPE_CHECKING:  # crawling imports Scrapy and Playwright: only scans pay for that
+    from crawler.run import CrawlConfig
 
 log = logging.getLogger(__name__)
 
@@ -32,7 +36,7 @@ class ScanOutcome:
     browser: str
 
 
-def crawl_config_for(config: ScanConfig, skip_urls: frozenset[str] = frozenset()):  # type: ignore[no-untyped-def]
+def crawl_config_for(config: ScanConfig, skip_urls: frozenset[str] = frozenset()) -> CrawlConfig:
     from crawler.run import CrawlConfig
 
     return CrawlConfig(

@@ -2,7 +2,7 @@
 # Set up minerscan in ./.venv on a fresh Debian machine (or any Linux with Python >= 3.11).
 #
 #   bash scripts/setup.sh          the tool and a browser
-#   bash scripts/setup.sh --dev    also the test tools, and start PostgreSQL/Redis when installed
+#   bash scripts/setup.sh --dev    also the test tools, and start PostgreSQL when installed
 #
 # Idempotent: a second run only checks. Needs the network only for the package registries.
 set -euo pipefail
@@ -80,19 +80,13 @@ if ! .venv/bin/minerscan doctor >/dev/null 2>&1; then
   .venv/bin/minerscan doctor >&2 || { say "Chromium is installed but does not start; see 'minerscan doctor'"; exit 2; }
 fi
 
-# 5. For the tests: PostgreSQL and Redis on 127.0.0.1 when the machine has them but they are down.
+# 5. For the tests: PostgreSQL on 127.0.0.1 when the machine has it but it is down.
 if [ "$dev" = 1 ]; then
   if command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     say "starting PostgreSQL"
     for v in /etc/postgresql/*/; do
       as_root pg_ctlcluster --skip-systemctl-redirect "$(basename "$v")" main start || true
     done
-  fi
-  if command -v redis-server >/dev/null 2>&1 && ! (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
-    say "starting Redis"
-    mkdir -p /tmp/minerscan-redis
-    redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
-      --dir /tmp/minerscan-redis --logfile /tmp/minerscan-redis/redis.log || true
   fi
 fi
 say "ready: .venv/bin/minerscan"
