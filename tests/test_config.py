@@ -64,7 +64,7 @@ def test_the_readme_config_example_is_valid(tmp_path: Path) -> None:
     import re
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
-    example = re.search(r"```toml\n(.*?)```", readme, re.S)
+    example = re.search(r"```toml\n(.*?)```", readme, re.DOTALL)
     assert example is not None
     cfg = tmp_path / "minerscan.toml"
     cfg.write_text(example.group(1))
