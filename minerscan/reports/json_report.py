@@ -5,6 +5,7 @@ Shape (later versions extend it, never break it)::
     {"scan": {id, started_at, finished_at, status, targets, settings, tool_version,
               signature_version, database, analyzer_errors},
      "summary": {pages, miner, suspicious, clean, failed},
+     "sites": [{site, verdict, confidence, reasons, pages}],
      "pages": [{url, final_url, status, title, verdict, confidence, reasons, error, failure,
                 load_seconds, cpu, websockets, workers, findings: [{rule_id, severity, title,
                 evidence, confidence}]}]}
@@ -19,6 +20,7 @@ from collections import Counter
 from datetime import UTC, datetime
 from typing import Any
 
+from minerscan.reports.sites import SiteResult, site_results
 from minerscan.results import PageResult, ScanResult
 
 
@@ -49,6 +51,16 @@ def summary(result: ScanResult) -> dict[str, int]:
     return {
         "pages": len(result.pages),
         **{v: counts.get(v, 0) for v in ("miner", "suspicious", "clean", "failed")},
+    }
+
+
+def site_record(site: SiteResult) -> dict[str, Any]:
+    return {
+        "site": site.site,
+        "verdict": str(site.verdict),
+        "confidence": site.confidence,
+        "reasons": list(site.reasons),
+        "pages": site.pages,
     }
 
 
@@ -95,19 +107,28 @@ def render(result: ScanResult, db_url: str = "") -> str:
     doc = {
         "scan": scan_record(result, db_url),
         "summary": summary(result),
+        "sites": [site_record(s) for s in site_results(result)],
         "pages": [page_record(p) for p in result.pages],
     }
     return json.dumps(doc, indent=2, ensure_ascii=False, default=str) + "\n"
 
 
 def render_lines(result: ScanResult, db_url: str = "") -> str:
-    """One JSON object per line: a scan line first, then one line per page."""
+    """One JSON object per line: the scan first, then one line per site, then one per page."""
     lines = [
         json.dumps(
             {"type": "scan", **scan_record(result, db_url), "summary": summary(result)},
             ensure_ascii=False,
             default=str,
         )
+    ]
+    lines += [
+        json.dumps(
+            {"type": "site", "scan_id": result.scan.id, **site_record(s)},
+            ensure_ascii=False,
+            default=str,
+        )
+        for s in site_results(result)
     ]
     lines += [
         json.dumps(

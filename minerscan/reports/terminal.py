@@ -16,6 +16,7 @@ from rich.text import Text
 from analyzers.base import Verdict
 from minerscan.reports.escape import terminal_safe
 from minerscan.reports.json_report import summary
+from minerscan.reports.sites import site_results
 from minerscan.results import PageResult, ScanResult
 
 VERDICT_STYLE = {
@@ -99,6 +100,13 @@ def render(
     )
     console.print(build_table(result))
     console.print(Text(summary_line(result)))
+    for site in site_results(result):
+        line = Text(f"site {terminal_safe(site.site)}: ")
+        line.append(str(site.verdict), style=VERDICT_STYLE[site.verdict])
+        line.append(f" ({site.confidence:.2f}), {site.pages} pages")
+        if site.verdict is not Verdict.CLEAN and site.reasons:
+            line.append(f"; {terminal_safe(site.reasons[0], limit=200)}")
+        console.print(line)
     if db_url:
         console.print(Text(f"stored in {db_url} (scan {result.scan.id})"))
     return buffer.getvalue()

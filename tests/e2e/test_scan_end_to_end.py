@@ -79,6 +79,8 @@ def test_miner_site_exits_1_with_every_miner_page_flagged(miner_scan) -> None:  
         assert any(f["severity"] in ("high", "critical") for f in page["findings"]), page
     for suffix in ("index.html", "about.html"):
         assert _page(doc, suffix)["verdict"] == "clean"
+    [site] = doc["sites"]  # one site, judged by its worst page
+    assert site["site"] == "127.0.0.1" and site["verdict"] == "miner" and site["pages"] == 6
 
 
 def test_miner_evidence_names_pool_protocol_and_worker_cpu(miner_scan, miner_site) -> None:  # type: ignore[no-untyped-def]

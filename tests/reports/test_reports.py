@@ -73,7 +73,7 @@ def make_result(*, miner: bool = True, hostile: bool = False) -> ScanResult:
         PageResult(
             3,
             PageVisit(
-                url="http://127.0.0.1:1/",
+                url="http://192.0.2.7:1/",
                 failure=FailureReason.CONNECTION,
                 error="connection refused",
             ),
@@ -97,7 +97,7 @@ def make_result(*, miner: bool = True, hostile: bool = False) -> ScanResult:
 def test_every_format_renders_every_page(fmt: Format) -> None:
     text = render(make_result(), fmt, db_url="sqlite:///x.db")
     assert "127.0.0.1:8000/blog/" in text
-    assert "127.0.0.1:1/" in text
+    assert "192.0.2.7:1/" in text
 
 
 def test_json_shape_is_the_documented_contract() -> None:
@@ -122,6 +122,12 @@ def test_json_shape_is_the_documented_contract() -> None:
         "evidence": {"pool": "ws://127.0.0.1:9000/", "wallet": "4AbC"},
         "confidence": 1.0,
     }
+    # pages grouped by site: 127.0.0.1 has a miner page; the second host failed to load
+    assert [(s["site"], s["verdict"], s["pages"]) for s in doc["sites"]] == [
+        ("127.0.0.1", "miner", 2),
+        ("192.0.2.7", "failed", 1),
+    ]
+    assert "http://127.0.0.1:8000/blog/ is miner" in doc["sites"][0]["reasons"][0]
     failed = doc["pages"][2]
     assert failed["verdict"] == "failed" and failed["error"] == "connection refused"
     assert failed["failure"] == "connection"
@@ -129,7 +135,7 @@ def test_json_shape_is_the_documented_contract() -> None:
 
 def test_jsonl_has_a_scan_line_then_one_line_per_page() -> None:
     lines = [json.loads(line) for line in render(make_result(), Format.JSONL).splitlines()]
-    assert [line["type"] for line in lines] == ["scan", "page", "page", "page"]
+    assert [line["type"] for line in lines] == ["scan", "site", "site", "page", "page", "page"]
     assert all(line.get("scan_id", 7) == 7 for line in lines)
 
 
@@ -145,6 +151,8 @@ def test_terminal_report_shows_verdict_evidence_and_cpu() -> None:
     assert "miner" in text and "speaks Stratum" in text and "MS301" in text
     assert "9.00 / 9.20" in text
     assert "3 pages: 1 miner, 0 suspicious, 1 clean, 1 failed" in text
+    assert "site 127.0.0.1: miner (0.99), 2 pages" in text
+    assert "site 192.0.2.7: failed" in text
     assert "sqlite:///x.db" in text
 
 
