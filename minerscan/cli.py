@@ -236,7 +236,10 @@ def _progress(visit: Any, analysis: Any) -> None:
     click.echo(f"  {analysis.verdict!s:<10} {where}{extra}", err=True)
 
 
-def _emit(text: str, output: Path | None) -> None:
+def _report(result: Any, fmt: str, output: Path | None, db_url: str) -> None:
+    """Render ``result``; write it to ``output`` (opened only now) or standard output."""
+    color = output is None and fmt == Format.TABLE.value and sys.stdout.isatty()
+    text = render(result, Format(fmt), db_url=db_url, color=color)
     if output is None:
         click.echo(text, nl=False)
         return
@@ -283,13 +286,7 @@ def _scan_and_report(config: ScanConfig, fmt: str, output: Path | None) -> int:
                 err=True,
             )
             return INCOMPLETE
-        report = render(
-            outcome.result,
-            Format(fmt),
-            db_url=str(store.url),
-            color=output is None and fmt == "table" and sys.stdout.isatty(),
-        )
-        _emit(report, output)
+        _report(outcome.result, fmt, output, str(store.url))
         if outcome.incomplete:
             failed = sum(1 for p in outcome.result.pages if str(p.verdict) == "failed")
             why = (
@@ -449,15 +446,7 @@ def report(
     store = Store.open(db or DEFAULT_DB)
     try:
         result = _load_scan(store, scan_id)
-        _emit(
-            render(
-                result,
-                Format(fmt),
-                db_url=str(store.url),
-                color=output is None and fmt == "table" and sys.stdout.isatty(),
-            ),
-            output,
-        )
+        _report(result, fmt, output, str(store.url))
         sys.exit(
             exit_code(
                 result,
@@ -556,15 +545,7 @@ def reanalyze(
             err=True,
         )
         result = run_reanalysis(store, scan_id, context, debug=config.debug, progress=_progress)
-        _emit(
-            render(
-                result,
-                Format(fmt),
-                db_url=str(store.url),
-                color=output is None and fmt == "table" and sys.stdout.isatty(),
-            ),
-            output,
-        )
+        _report(result, fmt, output, str(store.url))
         sys.exit(
             exit_code(
                 result,

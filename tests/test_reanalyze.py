@@ -144,3 +144,19 @@ def test_a_failing_analyzer_is_counted_and_the_others_still_run(
     assert doc["scan"]["analyzer_errors"] == 1
     assert [f["rule_id"] for f in doc["pages"][0]["findings"]] == ["MS209"]  # the others ran
     assert "MS999" in result.stderr and "http://127.0.0.1:8000/" in result.stderr  # logged
+
+
+def test_report_rewrites_a_stored_scan_to_a_file(tmp_path: Path) -> None:
+    db = tmp_path / "scan.db"
+    _stored_scan(db)
+    assert (
+        CliRunner().invoke(main, ["reanalyze", "--db", str(db), "--format", "json"]).exit_code == 0
+    )
+    out = tmp_path / "scan.csv"
+    result = CliRunner().invoke(
+        main, ["report", "--db", str(db), "--format", "csv", "-o", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "" and f"report written to {out}" in result.stderr
+    rows = out.read_text().splitlines()
+    assert rows[0].startswith("scan_id,url,") and "http://127.0.0.1:8000/" in rows[1]
