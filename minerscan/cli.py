@@ -17,6 +17,7 @@ import click
 
 import minerscan
 from minerscan.config import DEFAULT_DB, ConfigError, ScanConfig, build_config, parse_severity
+from minerscan.exitcodes import INCOMPLETE, exit_code
 from minerscan.exitcodes import USAGE as EXIT_USAGE
 from minerscan.reports import Format, render
 from minerscan.reports.escape import terminal_safe
@@ -256,7 +257,6 @@ def _report(result: Any, fmt: str, output: Path | None, db_url: str) -> None:
 def _scan_and_report(config: ScanConfig, fmt: str, output: Path | None) -> int:
     from crawler.browser import find_browser
     from crawler.run import VisitSinkError
-    from minerscan.exitcodes import INCOMPLETE, exit_code
     from minerscan.scan import run_scan
     from storage import Store
 
@@ -440,23 +440,25 @@ def report(
     Example:
       minerscan report --db scan.db --format csv -o scan.csv
     """
-    from minerscan.exitcodes import exit_code
     from storage import Store
 
     store = Store.open(db or DEFAULT_DB)
     try:
         result = _load_scan(store, scan_id)
         _report(result, fmt, output, str(store.url))
-        sys.exit(
-            exit_code(
-                result,
-                incomplete=result.scan.status != "complete",
-                fail_on=parse_severity(fail_on or "high"),
-                exit_zero=bool(exit_zero),
-            )
-        )
+        sys.exit(_stored_exit_code(result, fail_on, exit_zero))
     finally:
         store.close()
+
+
+def _stored_exit_code(result: Any, fail_on: str | None, exit_zero: bool | None) -> int:
+    """The exit-code contract for a scan read back from the database."""
+    return exit_code(
+        result,
+        incomplete=result.scan.status != "complete",
+        fail_on=parse_severity(fail_on or "high"),
+        exit_zero=bool(exit_zero),
+    )
 
 
 def _load_scan(store: Any, scan_id: int | None) -> Any:
@@ -530,7 +532,6 @@ def reanalyze(
     Example:
       minerscan reanalyze --db survey.db --scan 3 --format json -o rescan.json
     """
-    from minerscan.exitcodes import exit_code
     from minerscan.scan import reanalyze as run_reanalysis
     from storage import Store
 
@@ -546,14 +547,7 @@ def reanalyze(
         )
         result = run_reanalysis(store, scan_id, context, debug=config.debug, progress=_progress)
         _report(result, fmt, output, str(store.url))
-        sys.exit(
-            exit_code(
-                result,
-                incomplete=result.scan.status != "complete",
-                fail_on=parse_severity(fail_on or "high"),
-                exit_zero=bool(exit_zero),
-            )
-        )
+        sys.exit(_stored_exit_code(result, fail_on, exit_zero))
     finally:
         store.close()
 

@@ -26,7 +26,7 @@ from typing import Any, Self
 
 from aiohttp import WSMsgType, web
 
-from minerscan.sites._loop import LoopThread, bound_socket, serve
+from minerscan.sites._loop import BackgroundServer, bound_socket
 from minerscan.sites.demo import MINER_STATIC
 from minerscan.sites.pool import PoolEmulator
 from minerscan.sites.server import SiteServer
@@ -78,39 +78,27 @@ def load_manifest(path: Path = MANIFEST) -> list[CorpusPage]:
 QUOTES = {"BTC": ("Bitcoin", 67250.0), "ETH": ("Ethereum", 3480.0), "XMR": ("Monero", 164.0)}
 
 
-class FeedServer:
+class FeedServer(BackgroundServer):
     """WebSockets on 127.0.0.1: ``/chat`` (a support chat with an echo bot), ``/ticker`` (prices)."""
 
     def __init__(self, tick_seconds: float = 0.3) -> None:
+        super().__init__("corpus-feeds")
         self.tick_seconds = tick_seconds
-        self._loop = LoopThread("corpus-feeds")
-        self._runner: web.AppRunner | None = None
         self._open: set[web.WebSocketResponse] = set()
         self.port = 0
 
     def url(self, path: str) -> str:
         return f"ws://127.0.0.1:{self.port}/{path}"
 
-    def __enter__(self) -> Self:
+    def start(self) -> Self:
         sock = bound_socket("127.0.0.1")
         self.port = int(sock.getsockname()[1])
         app = web.Application()
         app.router.add_get("/chat", self._chat)
         app.router.add_get("/ticker", self._ticker)
         app.on_shutdown.append(self._close_all)
-        self._loop.start()
-        self._runner = self._loop.run(serve(app, [sock]))
+        self._serve(app, [sock])
         return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        if self._runner is not None:
-            self._loop.run(self._runner.cleanup(), timeout=15)
-        self._loop.stop()
 
     async def _close_all(self, _app: web.Application) -> None:
         for ws in list(self._open):
