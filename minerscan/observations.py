@@ -58,6 +58,16 @@ class ScriptObservation:
 
 
 @dataclass(frozen=True)
+class HttpBody:
+    """A request or response body of a fetch/XHR/beacon call, kept so polling can be read."""
+
+    text: str  # text verbatim; binary bodies as base64 (``binary`` is True); capped
+    size: int  # size of the whole body, even when ``text`` was capped
+    binary: bool = False
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
 class RequestObservation:
     url: str
     resource_type: str  # Playwright/CDP resource type: document, script, xhr, websocket, ...
@@ -66,6 +76,11 @@ class RequestObservation:
     context: str = "page"  # who initiated it
     third_party: bool = False  # registrable domain differs from the visited page's
     failure: str | None = None  # network error text, when it failed
+    time: float | None = None  # seconds since the visit started, when it was sent
+    # Bodies are kept for fetch/XHR/beacon calls only (capped, and only the first and the
+    # most recent calls per endpoint), so a miner polling for work over HTTP can be read.
+    request_body: HttpBody | None = None
+    response_body: HttpBody | None = None
 
 
 class FrameDirection(StrEnum):
@@ -81,6 +96,10 @@ class WebSocketFrame:
     size: int  # size of the whole frame, even when ``payload`` was capped
     binary: bool = False
     truncated: bool = False
+    # Ordinal of this frame among all frames of its direction on its socket (0-based). The
+    # recorder keeps the first N and the last N of each direction; a gap in ``index`` shows
+    # where frames were counted but not kept.
+    index: int = 0
 
 
 @dataclass(frozen=True)
@@ -90,7 +109,7 @@ class WebSocketSession:
     opened_at: float  # seconds since the visit started
     closed_at: float | None = None
     close_code: int | None = None
-    frames: tuple[WebSocketFrame, ...] = ()  # the first N in each direction
+    frames: tuple[WebSocketFrame, ...] = ()  # first N and last N per direction, by time
     frames_sent: int = 0  # totals, including frames not kept
     frames_received: int = 0
     initiator_script: str | None = None  # script URL from the opener's stack, when known
@@ -175,6 +194,41 @@ class DomSnapshot:
 
 
 @dataclass(frozen=True)
+class WatchRecord:
+    """How the page was watched after load: for how long, how far its clock ran ahead, why it ended."""
+
+    watched_seconds: float  # real (wall-clock) seconds of the dwell; CPU is judged on these
+    clock_advanced_seconds: float = 0.0  # how far the page's timers were fast-forwarded
+    # Why watching stopped: "quiet" (nothing new after the minimum dwell), "max_dwell",
+    # "crash", "closed" (the page closed itself), "error".
+    stop_reason: str = ""
+    interactions: tuple[
+        str, ...
+    ] = ()  # what was done: mouse, scroll, focus, visibility, key, click
+
+
+@dataclass(frozen=True)
+class AfterlifeObservation:
+    """What of the page still ran after it was navigated away and closed.
+
+    Covert miners outlive the visit: a pop-under window, a service or shared worker that keeps
+    its pool socket, a page that re-opens itself. Only activity *after* leaving is recorded here.
+    """
+
+    seconds: float  # how long the browser context was watched after leaving the page
+    windows: tuple[str, ...] = ()  # URLs of windows the page opened that were still open
+    workers: tuple[WorkerObservation, ...] = ()  # workers still alive (service, shared, ...)
+    # Sockets still open after leaving, with only the frames exchanged after leaving.
+    websockets: tuple[WebSocketSession, ...] = ()
+    requests: tuple[RequestObservation, ...] = ()  # requests made after leaving
+    cpu_seconds: float = 0.0  # CPU burned by whatever was left running, over ``seconds``
+
+    @property
+    def cores(self) -> float:
+        return self.cpu_seconds / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass(frozen=True)
 class PageVisit:
     """Everything observed while loading and watching one URL."""
 
@@ -197,6 +251,9 @@ class PageVisit:
     wasm_modules: tuple[WasmModule, ...] = ()
     cpu: CpuProfile | None = None
     dom: DomSnapshot | None = None
+    profile: str = ""  # the browser profile the page was visited with (desktop, mobile, scanner)
+    watch: WatchRecord | None = None
+    afterlife: AfterlifeObservation | None = None
 
     @property
     def ok(self) -> bool:

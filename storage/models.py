@@ -98,6 +98,10 @@ class VisitRow(Base):
     cpu_peak_workers: Mapped[int | None] = mapped_column(Integer)
     cpu_load_seconds: Mapped[float | None] = mapped_column(Double)
     cpu_timeline: Mapped[list[float] | None] = mapped_column(NullableJSON)
+    # The browser profile the page was shown with, how it was watched, what outlived it.
+    profile: Mapped[str] = mapped_column(String(32), default="", server_default="")
+    watch: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    afterlife: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
 
     scripts: Mapped[list[ScriptRow]] = _children("ScriptRow")
     requests: Mapped[list[RequestRow]] = _children("RequestRow")
@@ -141,6 +145,10 @@ class RequestRow(Base):
     context: Mapped[str] = mapped_column(PageText)
     third_party: Mapped[bool] = mapped_column(Boolean)
     failure: Mapped[str | None] = mapped_column(PageText)
+    time: Mapped[float | None] = mapped_column(Double)
+    # fetch/XHR/beacon bodies, capped: {"text", "size", "binary", "truncated"}
+    request_body: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
+    response_body: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
 
 
 class WebSocketRow(Base):
@@ -176,6 +184,8 @@ class FrameRow(Base):
     size: Mapped[int] = mapped_column(BigId)
     binary: Mapped[bool] = mapped_column(Boolean)
     truncated: Mapped[bool] = mapped_column(Boolean)
+    # Ordinal among all frames of its direction (WebSocketFrame.index): gaps show dropped frames.
+    ordinal: Mapped[int] = mapped_column(BigId, default=0, server_default="0")
 
 
 class WorkerRow(Base):

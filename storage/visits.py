@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import Any
+
 from minerscan.observations import (
+    AfterlifeObservation,
     CpuProfile,
     DomInventory,
     DomSnapshot,
     FailureReason,
     FrameDirection,
+    HttpBody,
     PageVisit,
     RequestObservation,
     ScriptKind,
     ScriptObservation,
     TargetCpu,
     WasmModule,
+    WatchRecord,
     WebSocketFrame,
     WebSocketSession,
     WorkerObservation,
@@ -68,6 +74,9 @@ def visit_to_rows(scan_id: int, visit: PageVisit) -> tuple[VisitRow, Bodies]:
         wasm_modules=[_wasm_row(i, m, keep(m.body)) for i, m in enumerate(visit.wasm_modules)],
         target_cpu=[],
         dom=_dom_row(visit.dom) if visit.dom is not None else None,
+        profile=visit.profile,
+        watch=asdict(visit.watch) if visit.watch is not None else None,
+        afterlife=_afterlife_json(visit.afterlife) if visit.afterlife is not None else None,
     )
     if visit.cpu is not None:
         _set_cpu(row, visit.cpu)
@@ -98,6 +107,9 @@ def rows_to_visit(row: VisitRow, bodies: Bodies | None) -> PageVisit:
         wasm_modules=tuple(_wasm(m, stored) for m in row.wasm_modules),
         cpu=_cpu(row),
         dom=_dom(row.dom, with_bodies) if row.dom is not None else None,
+        profile=row.profile or "",
+        watch=_watch(row.watch) if row.watch else None,
+        afterlife=_afterlife(row.afterlife) if row.afterlife else None,
     )
 
 
@@ -141,6 +153,9 @@ def _request_row(seq: int, r: RequestObservation) -> RequestRow:
         context=r.context,
         third_party=r.third_party,
         failure=r.failure,
+        time=r.time,
+        request_body=asdict(r.request_body) if r.request_body is not None else None,
+        response_body=asdict(r.response_body) if r.response_body is not None else None,
     )
 
 
@@ -153,6 +168,20 @@ def _request(row: RequestRow) -> RequestObservation:
         context=row.context,
         third_party=row.third_party,
         failure=row.failure,
+        time=row.time,
+        request_body=_http_body(row.request_body),
+        response_body=_http_body(row.response_body),
+    )
+
+
+def _http_body(data: dict[str, Any] | None) -> HttpBody | None:
+    if not data:
+        return None
+    return HttpBody(
+        text=str(data.get("text", "")),
+        size=int(data.get("size", 0)),
+        binary=bool(data.get("binary", False)),
+        truncated=bool(data.get("truncated", False)),
     )
 
 
@@ -177,6 +206,7 @@ def _websocket_row(seq: int, w: WebSocketSession) -> WebSocketRow:
                 size=f.size,
                 binary=f.binary,
                 truncated=f.truncated,
+                ordinal=f.index,
             )
             for i, f in enumerate(w.frames)
         ],
@@ -198,6 +228,7 @@ def _websocket(row: WebSocketRow) -> WebSocketSession:
                 size=f.size,
                 binary=f.binary,
                 truncated=f.truncated,
+                index=f.ordinal or 0,
             )
             for f in row.frames
         ),
@@ -310,4 +341,60 @@ def _dom(row: DomRow, with_html: bool) -> DomSnapshot:
             iframes=tuple(row.rendered_iframes),
             inline_handlers=row.rendered_inline_handlers,
         ),
+    )
+
+
+def _watch(data: dict[str, Any]) -> WatchRecord:
+    return WatchRecord(
+        watched_seconds=float(data.get("watched_seconds", 0.0)),
+        clock_advanced_seconds=float(data.get("clock_advanced_seconds", 0.0)),
+        stop_reason=str(data.get("stop_reason", "")),
+        interactions=tuple(data.get("interactions") or ()),
+    )
+
+
+def _afterlife_json(after: AfterlifeObservation) -> dict[str, Any]:
+    """The afterlife as JSON: its sockets and requests reuse the row converters' shapes."""
+    return {
+        "seconds": after.seconds,
+        "windows": list(after.windows),
+        "workers": [asdict(w) for w in after.workers],
+        "websockets": [_websocket_json(w) for w in after.websockets],
+        "requests": [asdict(r) for r in after.requests],
+        "cpu_seconds": after.cpu_seconds,
+    }
+
+
+def _websocket_json(w: WebSocketSession) -> dict[str, Any]:
+    data = asdict(w)
+    data["frames"] = [{**asdict(f), "direction": f.direction.value} for f in w.frames]
+    return data
+
+
+def _afterlife(data: dict[str, Any]) -> AfterlifeObservation:
+    return AfterlifeObservation(
+        seconds=float(data.get("seconds", 0.0)),
+        windows=tuple(data.get("windows") or ()),
+        workers=tuple(WorkerObservation(**w) for w in data.get("workers") or ()),
+        websockets=tuple(_websocket_from_json(w) for w in data.get("websockets") or ()),
+        requests=tuple(_request_from_json(r) for r in data.get("requests") or ()),
+        cpu_seconds=float(data.get("cpu_seconds", 0.0)),
+    )
+
+
+def _websocket_from_json(data: dict[str, Any]) -> WebSocketSession:
+    frames = tuple(
+        WebSocketFrame(**{**f, "direction": FrameDirection(f["direction"])})
+        for f in data.get("frames") or ()
+    )
+    return WebSocketSession(**{**data, "frames": frames})
+
+
+def _request_from_json(data: dict[str, Any]) -> RequestObservation:
+    return RequestObservation(
+        **{
+            **data,
+            "request_body": _http_body(data.get("request_body")),
+            "response_body": _http_body(data.get("response_body")),
+        }
     )

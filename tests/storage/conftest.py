@@ -11,17 +11,20 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from minerscan.observations import (
+    AfterlifeObservation,
     CpuProfile,
     DomInventory,
     DomSnapshot,
     FailureReason,
     FrameDirection,
+    HttpBody,
     PageVisit,
     RequestObservation,
     ScriptKind,
     ScriptObservation,
     TargetCpu,
     WasmModule,
+    WatchRecord,
     WebSocketFrame,
     WebSocketSession,
     WorkerObservation,
@@ -140,6 +143,17 @@ def rich_visit() -> Callable[..., PageVisit]:
                     True,
                     "net::ERR_CONNECTION_REFUSED " + HOSTILE,
                 ),
+                RequestObservation(
+                    "https://shop.example/api/work?" + HOSTILE,
+                    "fetch",
+                    "POST",
+                    200,
+                    "page",
+                    False,
+                    time=2.5,
+                    request_body=HttpBody('{"nonce":"' + UNICODE + '"}', 30),
+                    response_body=HttpBody("AAEC", 3000, binary=True, truncated=True),
+                ),
             ),
             websockets=(
                 WebSocketSession(
@@ -157,6 +171,7 @@ def rich_visit() -> Callable[..., PageVisit]:
                         ),
                         WebSocketFrame(FrameDirection.RECEIVED, 0.4, "AAECAwQ=", 5, binary=True),
                         WebSocketFrame(FrameDirection.RECEIVED, 0.5, CONTROL, 9000, truncated=True),
+                        WebSocketFrame(FrameDirection.RECEIVED, 4.5, "{}", 2, index=11),
                     ),
                     frames_sent=10,
                     frames_received=12,
@@ -202,6 +217,26 @@ def rich_visit() -> Callable[..., PageVisit]:
                 rendered_html="<html>" + UNICODE + CONTROL + "<script src=x></script></html>",
                 served=DomInventory(("a.js",), 1, ("https://ads.example/",), 0),
                 rendered=DomInventory(("a.js", "https://cdn.example/m.js"), 2, (), 3),
+            ),
+            profile="desktop",
+            watch=WatchRecord(12.5, 60.0, "quiet", ("mouse", "scroll", "click")),
+            afterlife=AfterlifeObservation(
+                seconds=3.0,
+                windows=("https://popunder.example/" + HOSTILE,),
+                workers=(WorkerObservation("https://shop.example/sw.js", "service", "page", 0.5),),
+                websockets=(
+                    WebSocketSession(
+                        url="wss://pool.example/",
+                        context="service_worker:https://shop.example/sw.js",
+                        opened_at=0.9,
+                        frames=(
+                            WebSocketFrame(FrameDirection.RECEIVED, 6.0, UNICODE, 40, index=7),
+                        ),
+                        frames_received=8,
+                    ),
+                ),
+                requests=(RequestObservation("https://pool.example/poll", "fetch", time=6.1),),
+                cpu_seconds=2.9,
             ),
         )
 
