@@ -85,6 +85,11 @@ class _Load:
     started_at: float
     attach_error: str | None = None
     document: BrowserResponse | None = None  # last main-frame navigation response
+    guard: asyncio.Future[None] | None = None  # unsticks a spinning page until it is handed over
+
+    def handed_over(self) -> None:
+        if self.guard is not None and not self.guard.done():
+            self.guard.cancel()
 
 
 @dataclass
@@ -213,10 +218,14 @@ class MinerscanSpider(Spider):
         except Exception as exc:  # noqa: BLE001 - scrapy-playwright would only log it
             load.attach_error = f"instrumentation could not attach: {_one_line(exc)}"
             logger.warning("%s: %s", request.url, load.attach_error)
+            return
+        load.guard = asyncio.ensure_future(load.instrumentation.unstick_until_handed_over(page))
 
     async def _rendered(self, response: Response) -> AsyncIterator[PageVisit | Request]:
         task: PageTask = response.meta[TASK]
         page: Page | None = response.meta.get("playwright_page")
+        if (load := response.meta.get(LOAD)) is not None:
+            load.handed_over()
         try:
             visit = await self._observe(response, task, page)
         finally:
@@ -293,13 +302,15 @@ class MinerscanSpider(Spider):
         """Errback of browser pages and HEAD probes: close what was opened, record why."""
         request: Request = failure.request  # type: ignore[attr-defined]
         task: PageTask = request.meta[TASK]
+        load: _Load | None = request.meta.get(LOAD)
+        if load is not None:
+            load.handed_over()
         await _close(request.meta.get("playwright_page"))
         outcome = classify_failure(failure.value)
         if outcome.reason is FailureReason.ROBOTS:
             self.frontier.refund(task.site)
             if task.depth > 0:
                 return  # an ordinary link robots.txt forbids: simply not visited
-        load: _Load | None = request.meta.get(LOAD)
         started = load.started_at if load else request.meta.get("started_at", time.time())
         yield _with_failure(PageVisit(url=task.url, depth=task.depth, started_at=started), outcome)
 

@@ -80,7 +80,22 @@ if ! .venv/bin/minerscan doctor >/dev/null 2>&1; then
   .venv/bin/minerscan doctor >&2 || { say "Chromium is installed but does not start; see 'minerscan doctor'"; exit 2; }
 fi
 
-# 5. For the tests: PostgreSQL on 127.0.0.1 when the machine has it but it is down.
+# 5. For the tests: both Chromium builds, since every browser guarantee is tested with each
+#    (headless-shell and full Chromium behave differently on hostile pages).
+if [ "$dev" = 1 ]; then
+  missing=""
+  [ -x /usr/lib/chromium/chromium-headless-shell ] || missing="$missing chromium-headless-shell"
+  if ! [ -x /usr/bin/chromium ] && ! [ -x /usr/bin/google-chrome ] && ! [ -x /usr/bin/chromium-browser ]; then
+    missing="$missing chromium"
+  fi
+  if [ -n "$missing" ]; then
+    say "installing the Chromium builds the tests need:$missing"
+    # shellcheck disable=SC2086
+    apt_install $missing || say "could not install$missing; the tests for that build will fail in CI"
+  fi
+fi
+
+# 6. For the tests: PostgreSQL on 127.0.0.1 when the machine has it but it is down.
 if [ "$dev" = 1 ]; then
   if command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     say "starting PostgreSQL"

@@ -26,6 +26,11 @@ _MAX_SCRIPT_RESPONSES = 500
 _RECENT = 2.0
 # ...or while the page's CPU use still climbs by this many cores per second.
 _RISING_CORES = 0.15
+# After the load event, scrapy-playwright reads the DOM (page.content()) before our callback
+# runs; that read needs the page's main thread. A page that spins it never answers, so past
+# this grace its script is terminated, every _UNSTICK_INTERVAL, until the page is handed over.
+_HANDOVER_GRACE = 3.0
+_UNSTICK_INTERVAL = 1.0
 
 
 class PageInstrumentation:
@@ -88,6 +93,36 @@ class PageInstrumentation:
 
     def _mark_crashed(self) -> None:
         self._crashed = True
+
+    async def unstick_until_handed_over(self, page: Any) -> None:
+        """Terminate a main thread that blocks the hand-over of the loaded page.
+
+        Run as a task from before navigation; the spider cancels it when the page reaches its
+        callback or errback. Full Chromium and headless-shell differ in how early after load
+        a spinning script grabs the main thread, so without this a scan could hang on one page
+        for ever (``page.content()`` has no timeout). ``Runtime.terminateExecution`` goes over
+        the session opened before the page ran, which still answers while the thread spins.
+        """
+        if self._tree is None:
+            return
+        try:
+            loaded = asyncio.Event()
+            page.once("load", lambda *_: loaded.set())
+            await loaded.wait()
+            await asyncio.sleep(_HANDOVER_GRACE)
+            terminated = 0
+            while True:
+                await self._tree.root.send("Runtime.terminateExecution", timeout=1.0)
+                terminated += 1
+                if terminated == 1:
+                    self._errors.append(
+                        "the page's main thread did not yield after load; its script was terminated"
+                    )
+                await asyncio.sleep(_UNSTICK_INTERVAL)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the page went away: nothing left to unstick
+            log.debug("unstick guard on %s ended: %s", self.page_url, exc)
 
     def _remember_script_response(self, response: Any) -> None:
         # Kept so a worker that never answered the debugger still has its script body.
