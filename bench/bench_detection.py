@@ -1,14 +1,23 @@
-"""How well does minerscan detect? Scan the labelled corpus and print what each layer catches.
+"""How well does minerscan detect? Scan every labelled corpus once per browser profile and print
+confusion matrices per profile and per corpus part (tuned / set-aside), what each detection layer
+alone catches, and every page's row.
 
-    python bench/bench_detection.py                    # serve tests/corpus, scan it, report
-    python bench/bench_detection.py --keep out/        # ... and keep the db and URL map in out/
-    python bench/bench_detection.py --reuse out/       # re-analyse the kept scan, no crawling
+    python bench/bench_detection.py                               # every corpus, every profile
+    python bench/bench_detection.py --profiles desktop            # one profile
+    python bench/bench_detection.py --corpora families,evasive    # only the independent corpora
+    python bench/bench_detection.py --keep out/                   # keep each profile's db in out/
+    python bench/bench_detection.py --reuse out/                  # re-analyse them, no crawling
 
-Prints the confusion matrix (label × verdict), then for each detection layer which miner pages
-that layer *alone* would have caught and how many benign pages it alone would have flagged, then
-each page's row, then the wall time. A layer catches a page when the page has a finding of that
-layer at HIGH or above; for the behaviour layer, a MEDIUM-or-above MS501 (sustained worker CPU),
-since no behaviour rule is ever HIGH by design.
+The corpora (tests/corpus/corpora.py): ``own`` is built from our own demo miner and the rules
+were written against it; ``families`` and ``evasive`` were written by people who had not read
+the rules, and their ``set-aside`` part was never used to tune them: its figures are the honest
+ones. A miner is expected to be ``miner`` under the profile its manifest names (desktop, or
+mobile for phone-only miners); under ``scanner`` a gated miner is expected *not* to be ``miner``
+(it never starts for an honest scanner: that shows the gate is real). Benign pages must be
+``clean`` under every profile.
+
+A layer catches a page when the page has a finding of that layer at HIGH or above; for the
+behaviour layer a MEDIUM-or-above MS501 (sustained worker CPU), since no behaviour rule is HIGH.
 """
 
 from __future__ import annotations
@@ -24,12 +33,14 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests" / "corpus"))
+import corpora
 import corpus_runner
-from corpus_runner import CorpusPage, CorpusSites
+from corpora import LabelledPage
 
 SEVERITY_RANK = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
 VERDICTS = ("miner", "suspicious", "clean", "failed", "missing")
 URL_MAP = "corpus-urls.json"
+Reports = dict[str, dict[str, Any] | None]
 
 
 @dataclass(frozen=True)
@@ -62,135 +73,167 @@ LAYERS = (
 def table(header: list[str], rows: list[list[str]]) -> str:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     line = "  ".join("-" * w for w in widths)
-    fmt = lambda row: "  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
+
+    def fmt(row: list[str]) -> str:
+        return "  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip()
+
     return "\n".join([fmt(header), line, *(fmt(r) for r in rows)])
 
 
-def confusion(pages: list[CorpusPage], reports: dict[str, dict[str, Any] | None]) -> str:
+def _verdict(reports: Reports, page: LabelledPage) -> str:
+    reported = reports.get(page.key)
+    return reported["verdict"] if reported else "missing"
+
+
+def confusion(pages: list[LabelledPage], reports: Reports, profile: str) -> str:
+    """Rows: what the page must be under this profile; columns: what the scan said."""
     rows = []
-    for label in corpus_runner.LABELS:
+    for want in ("miner", "not miner", "clean"):
+        chosen = [p for p in pages if p.expected(profile) == want]
+        if not chosen:
+            continue
         counts = {v: 0 for v in VERDICTS}
-        for page in pages:
-            if page.label == label:
-                reported = reports[page.path]
-                counts[reported["verdict"] if reported else "missing"] += 1
-        rows.append([label, *(str(counts[v]) for v in VERDICTS)])
-    return table(["label \\ verdict", *VERDICTS], rows)
+        for page in chosen:
+            counts[_verdict(reports, page)] += 1
+        right = sum(page.matches(_verdict(reports, page), profile) for page in chosen)
+        rows.append([want, *(str(counts[v]) for v in VERDICTS), f"{right}/{len(chosen)}"])
+    return table(["expected \\ verdict", *VERDICTS, "right"], rows)
 
 
-def layer_contribution(pages: list[CorpusPage], reports: dict[str, dict[str, Any] | None]) -> str:
-    miners = [p for p in pages if p.label == "miner"]
+def layer_contribution(pages: list[LabelledPage], reports: Reports, profile: str) -> str:
+    miners = [p for p in pages if p.expected(profile) == "miner"]
     benign = [p for p in pages if p.label == "clean"]
     rows = []
     for layer in LAYERS:
-        caught = [p for p in miners if layer.catches(reports[p.path])]
-        flagged = [p for p in benign if layer.catches(reports[p.path])]
+        caught = [p for p in miners if layer.catches(reports.get(p.key))]
+        flagged = [p for p in benign if layer.catches(reports.get(p.key))]
         rows.append(
             [
                 layer.name,
                 f"{len(caught)}/{len(miners)}",
                 f"{len(flagged)}/{len(benign)}",
-                _missed(miners, caught),
-                ", ".join(p.path for p in flagged) or "-",
+                ", ".join(p.key for p in flagged) or "-",
             ]
         )
-    return table(
-        [
-            "layer alone",
-            "miners caught",
-            "benign flagged",
-            "miners missed",
-            "benign flagged (pages)",
-        ],
-        rows,
-    )
+    return table(["layer alone", "miners caught", "benign flagged", "benign flagged (pages)"], rows)
 
 
-def _missed(miners: list[CorpusPage], caught: list[CorpusPage]) -> str:
-    """The missed pages, or when that list is the longer one, the caught ones."""
-    missed = [p.path for p in miners if p not in caught]
-    if not missed:
-        return "-"
-    if not caught:
-        return "all"
-    if len(missed) <= len(caught):
-        return ", ".join(missed)
-    return "all but " + ", ".join(p.path for p in caught)
-
-
-def per_page(pages: list[CorpusPage], reports: dict[str, dict[str, Any] | None]) -> str:
+def per_page(pages: list[LabelledPage], reports: Reports, profile: str) -> str:
     rows = []
     for page in pages:
-        reported = reports[page.path]
-        verdict = reported["verdict"] if reported else "missing"
-        ok = "ok" if verdict == page.label else "WRONG"
+        reported = reports.get(page.key)
+        verdict = _verdict(reports, page)
+        ok = "ok" if page.matches(verdict, profile) else "WRONG"
         hits = ["x" if layer.catches(reported) else "." for layer in LAYERS]
-        cpu = reported.get("cpu") or {} if reported else {}
+        cpu = (reported or {}).get("cpu") or {}
+        rules = sorted({f["rule_id"] for f in (reported or {}).get("findings", [])})
         rows.append(
-            [page.path, page.label, verdict, ok, *hits, f"{cpu.get('demand_cores') or 0:.2f}"]
+            [
+                page.key,
+                page.part,
+                page.expected(profile),
+                verdict,
+                ok,
+                *hits,
+                f"{cpu.get('demand_cores') or 0:.2f}",
+                " ".join(rules) or "-",
+            ]
         )
     short = [layer.name.split(" ")[0] for layer in LAYERS]
-    return table(["page", "label", "verdict", "", *short, "cpu demand"], rows)
+    header = ["page", "part", "expected", "verdict", "", *short, "cpu", "rules"]
+    return table(header, rows)
 
 
-def scan_corpus(
-    pages: list[CorpusPage], workdir: Path, dwell: float, concurrency: int
-) -> tuple[dict[str, dict[str, Any] | None], float]:
-    with CorpusSites(pages) as sites:
-        urls = {p.path: sites.url(p) for p in pages}
-        run = corpus_runner.scan(list(urls.values()), workdir, dwell=dwell, concurrency=concurrency)
+def scan_profile(
+    pages: list[LabelledPage], workdir: Path, profile: str, dwell: float, concurrency: int
+) -> tuple[Reports, float]:
+    started = time.monotonic()
+    with corpora.ServedCorpora(pages) as served:
+        urls = {p.key: served.url(p) for p in pages}
+        reports = corpora.scan(
+            pages, served, workdir, profile=profile, dwell=dwell, concurrency=concurrency
+        )
     (workdir / URL_MAP).write_text(json.dumps(urls, indent=1), "utf-8")
-    by_url = run.pages_by_url()
-    return {path: by_url.get(url) for path, url in urls.items()}, run.seconds
+    return reports, time.monotonic() - started
 
 
-def reanalyze_kept(
-    pages: list[CorpusPage], workdir: Path
-) -> tuple[dict[str, dict[str, Any] | None], float]:
+def reanalyze_kept(pages: list[LabelledPage], workdir: Path) -> tuple[Reports, float]:
     urls = json.loads((workdir / URL_MAP).read_text("utf-8"))
     run = corpus_runner.reanalyze(workdir / "corpus.db", workdir)
     by_url = run.pages_by_url()
-    return {p.path: by_url.get(urls.get(p.path, "")) for p in pages}, run.seconds
+    return {p.key: by_url.get(urls.get(p.key, "")) for p in pages}, run.seconds
+
+
+def report_profile(pages: list[LabelledPage], reports: Reports, profile: str) -> list[str]:
+    """Print one profile's figures; return the keys of pages it got wrong."""
+    print(f"=== profile {profile} ===\n")
+    for part in corpora.PARTS:
+        chosen = [p for p in pages if p.part == part]
+        if chosen:
+            print(f"-- {part} ({len(chosen)} pages) --")
+            print(confusion(chosen, reports, profile), end="\n\n")
+    for corpus in sorted({p.corpus for p in pages}):
+        chosen = [p for p in pages if p.corpus == corpus]
+        print(f"-- corpus {corpus} ({len(chosen)} pages) --")
+        print(confusion(chosen, reports, profile), end="\n\n")
+    print(layer_contribution(pages, reports, profile), end="\n\n")
+    print(per_page(pages, reports, profile), end="\n\n")
+    return [p.key for p in pages if not p.matches(_verdict(reports, p), profile)]
+
+
+def set_aside_rate(pages: list[LabelledPage], reports: Reports, profile: str) -> str:
+    held = [p for p in pages if p.part == "set-aside"]
+    miners = [p for p in held if p.expected(profile) == "miner"]
+    benign = [p for p in held if p.label == "clean"]
+    found = sum(_verdict(reports, p) == "miner" for p in miners)
+    alarms = sum(_verdict(reports, p) in ("miner", "suspicious") for p in benign)
+    return (
+        f"set-aside under {profile}: {found}/{len(miners)} miners found"
+        f" ({100 * found / len(miners):.0f} %)"
+        if miners
+        else f"set-aside under {profile}: no miners"
+    ) + f", {alarms}/{len(benign)} benign pages above clean"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--profiles", default=",".join(corpora.PROFILES))
+    parser.add_argument("--corpora", default=",".join(corpora.available()))
     parser.add_argument("--dwell", type=float, default=5.0, help="seconds per page (default 5)")
     parser.add_argument("--concurrency", type=int, default=4, help="pages at once (default 4)")
     where = parser.add_mutually_exclusive_group()
-    where.add_argument("--keep", type=Path, help="keep the scan's db and URL map in this folder")
-    where.add_argument(
-        "--reuse", type=Path, help="re-analyse the scan kept in this folder instead of crawling"
-    )
+    where.add_argument("--keep", type=Path, help="keep each profile's db and URL map here")
+    where.add_argument("--reuse", type=Path, help="re-analyse the scans kept here, no crawling")
     args = parser.parse_args(argv)
 
-    pages = corpus_runner.load_manifest()
-    started = time.monotonic()
-    if args.reuse:
-        reports, step = reanalyze_kept(pages, args.reuse)
-        how = f"re-analysis of the scan kept in {args.reuse}"
-    else:
-        workdir = args.keep or Path(tempfile.mkdtemp(prefix="bench-detection-"))
-        workdir.mkdir(parents=True, exist_ok=True)
-        reports, step = scan_corpus(pages, workdir, args.dwell, args.concurrency)
-        how = (
-            f"scan of {len(pages)} pages, dwell {args.dwell:g} s, concurrency "
-            f"{args.concurrency} (db in {workdir})"
-        )
-    wall = time.monotonic() - started
-
+    profiles = [p for p in args.profiles.split(",") if p]
+    pages = corpora.load(tuple(c for c in args.corpora.split(",") if c))
+    base = args.reuse or args.keep or Path(tempfile.mkdtemp(prefix="bench-detection-"))
     miners = sum(p.label == "miner" for p in pages)
+    held = sum(p.part == "set-aside" for p in pages)
     print(
-        f"minerscan detection benchmark: {miners} miner pages, {len(pages) - miners} benign "
-        f"look-alikes ({how})\n"
+        f"minerscan detection benchmark: {len(pages)} pages ({miners} miners, "
+        f"{len(pages) - miners} benign; {held} set aside from tuning), corpora "
+        f"{', '.join(sorted({p.corpus for p in pages}))}; dwell {args.dwell:g} s, "
+        f"concurrency {args.concurrency}; {'re-analysis of ' if args.reuse else 'scans in '}{base}\n"
     )
-    print(confusion(pages, reports), end="\n\n")
-    print(layer_contribution(pages, reports), end="\n\n")
-    print(per_page(pages, reports), end="\n\n")
-    print(f"wall time: {wall:.1f} s (of which minerscan itself: {step:.1f} s)")
-    wrong = [p.path for p in pages if (reports[p.path] or {}).get("verdict") != p.label]
-    if wrong:
-        print(f"wrong verdicts: {', '.join(wrong)}")
+    summary = []
+    for profile in profiles:
+        workdir = base / profile
+        workdir.mkdir(parents=True, exist_ok=True)
+        if args.reuse:
+            reports, seconds = reanalyze_kept(pages, workdir)
+        else:
+            reports, seconds = scan_profile(pages, workdir, profile, args.dwell, args.concurrency)
+        wrong = report_profile(pages, reports, profile)
+        right = len(pages) - len(wrong)
+        summary.append(
+            f"{profile}: {right}/{len(pages)} pages right in {seconds:.0f} s; "
+            + set_aside_rate(pages, reports, profile)
+            + (f"; wrong: {', '.join(wrong)}" if wrong else "")
+        )
+    print("=== summary ===")
+    print("\n".join(summary))
     return 0
 
 

@@ -241,7 +241,13 @@ class ScanRun:
 
 
 def scan(
-    urls: list[str], workdir: Path, *, dwell: float = 5, concurrency: int = 4, timeout: float = 600
+    urls: list[str],
+    workdir: Path,
+    *,
+    dwell: float = 5,
+    concurrency: int = 4,
+    timeout: float = 600,
+    extra_args: tuple[str, ...] = (),
 ) -> ScanRun:
     """``minerscan scan`` over exactly these pages (depth 0), as a user runs it, in a subprocess."""
     db, report = workdir / "corpus.db", workdir / "corpus.json"
@@ -269,6 +275,7 @@ def scan(
             "--db",
             str(db),
             "--exit-zero",
+            *extra_args,
         ],
         check=False,
         capture_output=True,
