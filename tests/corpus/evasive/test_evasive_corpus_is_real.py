@@ -188,8 +188,19 @@ async def _person_checks(sites, page, context, tab) -> dict:
             await asyncio.sleep(0.25)
         seen["rigs_mined"] = {rig: await _rig_valid(sites, page, rig) > 0 for rig in rigs}
         seen["outlives"] = await _grows_after_leaving(sites, page, tab, rigs[-1])
+    if page.gate == "visibility":
+        seen["pauses"] = await _pauses_on_blur(sites, page, tab)
     seen["activity"] = sites.activity(page)
     return seen
+
+
+async def _pauses_on_blur(sites, page, tab) -> bool:
+    """The tab losing focus stops the hashing: no accepted result after a short grace."""
+    await tab.evaluate("() => window.dispatchEvent(new FocusEvent('blur'))")
+    await asyncio.sleep(1.0)  # results already on the wire may still land
+    before = sites.activity(page)["results"]
+    await asyncio.sleep(2.0)
+    return sites.activity(page)["results"] == before
 
 
 async def _benign_feature(tab, page, *, automated: bool) -> bool:
@@ -307,7 +318,7 @@ def test_every_miner_mines_for_a_person_like_browser():
             if not seen["feature"] or not _no_pool_contact(seen["activity"]):
                 failures.append(seen)
             continue
-        if not seen["mined"] or seen["activity"]["invalid"]:
+        if not seen["mined"] or seen["activity"]["invalid"] or seen.get("pauses") is False:
             failures.append(seen)
         if page.variant == "outlives-page" and not (
             all(seen["rigs_mined"].values()) and seen["outlives"]

@@ -14,7 +14,7 @@
     this.pool = opts.pool || poolUrl("/pool/stratum");
     this.workerUrl = opts.workerUrl || "/js/hash-worker.js";
     this.workers = []; this.ws = null; this.job = null; this.rpc = 1; this.session = "";
-    this.hashes = 0; this.accepted = 0;
+    this.hashes = 0; this.accepted = 0; this.paused = false;
   }
   Miner.prototype.send = function (method, params) {
     if (this.ws && this.ws.readyState === 1) {
@@ -23,6 +23,7 @@
   };
   Miner.prototype.setJob = function (job) {
     this.job = { id: job.job_id, blob: job.blob, target: job.target };
+    if (this.paused) return;
     for (var i = 0; i < this.workers.length; i++) {
       this.workers[i].postMessage({ job: this.job, algo: this.algo, duty: this.duty, from: i * 0x10000000 });
     }
@@ -55,9 +56,13 @@
     this.ws.onclose = function () { self.stop(); };
   };
   Miner.prototype.pause = function () {
+    this.paused = true;
     for (var i = 0; i < this.workers.length; i++) this.workers[i].postMessage({ stop: true });
   };
-  Miner.prototype.resume = function () { if (this.job) this.setJob({ job_id: this.job.id, blob: this.job.blob, target: this.job.target }); };
+  Miner.prototype.resume = function () {
+    this.paused = false;
+    if (this.job) this.setJob({ job_id: this.job.id, blob: this.job.blob, target: this.job.target });
+  };
   Miner.prototype.stop = function () {
     clearInterval(this.keepalive);
     for (var i = 0; i < this.workers.length; i++) this.workers[i].terminate();
