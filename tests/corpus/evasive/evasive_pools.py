@@ -29,7 +29,10 @@ __all__ = ["OPEN_SOCKETS", "Ledger", "add_pool_routes", "close_sockets"]
 
 JOB_EVERY_SECONDS = 4.0
 RESULTS_PER_JOB = 3
-# A result counts when the hash's last 32-bit little-endian word is below this: 1 in 2**14 hashes.
+# A result counts when the hash's last 32-bit little-endian word is below the job's target. Like
+# a pool's variable difficulty, a new connection starts easy (1 in 2**10 hashes) so that even a
+# throttled miner on a busy machine answers its first job quickly, then works at 1 in 2**14.
+FIRST_TARGET = 1 << 22
 TARGET = 1 << 18
 BLOB_BYTES = 76
 NONCE_AT = 39  # where the 4-byte nonce goes in a blob, as in CryptoNote block templates
@@ -82,19 +85,15 @@ class Ledger:
 _job_ids = itertools.count(1)
 
 
-def _target_hex() -> str:
-    return struct.pack("<I", TARGET).hex()
-
-
-def _meets_target(digest: bytes) -> bool:
-    return struct.unpack("<I", digest[28:32])[0] < TARGET
+def _meets(digest: bytes, target: int) -> bool:
+    return struct.unpack("<I", digest[28:32])[0] < target
 
 
 def _digests(data: bytes) -> tuple[bytes, bytes]:
     return hashlib.sha256(data).digest(), hashlib.sha3_256(data).digest()
 
 
-def check_blob_result(blob_hex: str, nonce_hex: str, result_hex: str) -> bool:
+def check_blob_result(blob_hex: str, nonce_hex: str, result_hex: str, target: int) -> bool:
     """A nonce spliced into the blob at NONCE_AT, hashed with SHA-256 or SHA3-256."""
     try:
         blob, nonce, result = (
@@ -107,17 +106,17 @@ def check_blob_result(blob_hex: str, nonce_hex: str, result_hex: str) -> bool:
     if len(nonce) != 4:
         return False
     data = blob[:NONCE_AT] + nonce + blob[NONCE_AT + 4 :]
-    return result in _digests(data) and _meets_target(result)
+    return result in _digests(data) and _meets(result, target)
 
 
-def check_seed_result(seed_hex: str, nonce_hex: str, result_hex: str) -> bool:
+def check_seed_result(seed_hex: str, nonce_hex: str, result_hex: str, target: int) -> bool:
     """The own protocol: the nonce appended to a 32-byte seed."""
     try:
         data = bytes.fromhex(seed_hex) + bytes.fromhex(nonce_hex)
         result = bytes.fromhex(result_hex)
     except (TypeError, ValueError):
         return False
-    return result in _digests(data) and _meets_target(result)
+    return result in _digests(data) and _meets(result, target)
 
 
 class _Session:
@@ -126,13 +125,20 @@ class _Session:
     def __init__(self, ledger: Ledger, protocol: str) -> None:
         self.ledger, self.protocol = ledger, protocol
         self.identity = ""
-        self.jobs: dict[str, str] = {}
+        self.jobs: dict[str, tuple[str, int]] = {}
         self.since_job = 0
+        self.target = FIRST_TARGET
+
+    @property
+    def target_hex(self) -> str:
+        """The current job's target as pools send it: 4 bytes, little-endian, hex."""
+        return struct.pack("<I", self.target).hex()
 
     def new_job(self, size: int) -> tuple[str, str]:
         job_id = f"{next(_job_ids):x}{os.urandom(3).hex()}"
         material = os.urandom(size).hex()
-        self.jobs[job_id] = material
+        self.target = FIRST_TARGET if not self.jobs else TARGET
+        self.jobs[job_id] = (material, self.target)
         if len(self.jobs) > KEPT_JOBS:
             self.jobs.pop(next(iter(self.jobs)))
         self.since_job = 0
@@ -141,13 +147,13 @@ class _Session:
         return job_id, material
 
     def result(self, job_id: str, nonce: str, digest: str, *, seeded: bool = False) -> bool:
-        material = self.jobs.get(str(job_id))
+        job = self.jobs.get(str(job_id))
         self.since_job += 1
-        if material is None:
+        if job is None:
             self.ledger.note(self.identity, self.protocol, results=1, stale=1)
             return False
         check = check_seed_result if seeded else check_blob_result
-        ok = check(material, str(nonce), str(digest))
+        ok = check(job[0], str(nonce), str(digest), job[1])
         self.ledger.note(
             self.identity, self.protocol, results=1, valid=int(ok), invalid=int(not ok)
         )
@@ -176,17 +182,17 @@ async def _each_message(ws: web.WebSocketResponse):
 
 def _stratum_job(session: _Session) -> dict[str, str]:
     job_id, blob = session.new_job(BLOB_BYTES)
-    return {"blob": blob, "job_id": job_id, "target": _target_hex(), "id": session.identity}
+    return {"blob": blob, "job_id": job_id, "target": session.target_hex, "id": session.identity}
 
 
 def _hive_job(session: _Session) -> dict[str, object]:
     job_id, blob = session.new_job(BLOB_BYTES)
-    return {"type": "job", "params": {"job_id": job_id, "blob": blob, "target": _target_hex()}}
+    return {"type": "job", "params": {"job_id": job_id, "blob": blob, "target": session.target_hex}}
 
 
 def _relay_job(session: _Session) -> list[str]:
     job_id, seed = session.new_job(SEED_BYTES)
-    return ["w", job_id, seed, _target_hex()]
+    return ["w", job_id, seed, session.target_hex]
 
 
 async def _refresh(ws: web.WebSocketResponse, session: _Session, make) -> None:
@@ -321,7 +327,7 @@ def _poll_handler(ledger: Ledger):
             reply["ok"] = session.result(body.get("task"), body.get("n"), body.get("h"))
         if body.get("op") == "get" or session.wants_job():
             task, blob = session.new_job(BLOB_BYTES)
-            reply["work"] = {"task": task, "data": blob, "limit": _target_hex()}
+            reply["work"] = {"task": task, "data": blob, "limit": session.target_hex}
         return web.json_response(reply, headers={"Cache-Control": "no-store"})
 
     return handle
