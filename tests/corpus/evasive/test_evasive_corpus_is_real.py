@@ -314,14 +314,17 @@ def _no_pool_contact(activity: dict) -> bool:
     return activity["connections"] == 0 and activity["work_sent"] == 0 and activity["results"] == 0
 
 
+def _print_lines(results: list[dict]) -> None:
+    """One line per page (shown with -s): what the visit saw and what the pool counted."""
+    for seen in results:
+        counts = {k: seen["activity"][k] for k in ("work_sent", "valid", "invalid", "stale")}
+        print({k: v for k, v in seen.items() if k != "activity"}, counts)
+
+
 @pytest.mark.browser
 def test_every_miner_mines_for_a_person_like_browser():
     results, took = _run_person()
-    for r in results:
-        print(
-            {k: v for k, v in r.items() if k != "activity"},
-            {k: r["activity"][k] for k in ("work_sent", "valid", "invalid")},
-        )
+    _print_lines(results)
     by_path = {r["path"]: r for r in results}
     failures = []
     for page in PAGES:
@@ -343,11 +346,7 @@ def test_every_miner_mines_for_a_person_like_browser():
 @pytest.mark.browser
 def test_gated_miners_stay_quiet_for_a_plain_headless_browser():
     results = _run_plain()
-    for r in results:
-        print(
-            {k: v for k, v in r.items() if k != "activity"},
-            {k: r["activity"][k] for k in ("work_sent", "valid", "invalid")},
-        )
+    _print_lines(results)
     by_path = {r["path"]: r for r in results}
     failures = []
     for page in PAGES:
