@@ -42,6 +42,9 @@ _MARGIN = 5.0  # on top of ``seconds``, for setting up and summing up
 _SAMPLE_EVERY = 0.5  # a renderer that exits keeps the CPU it had at its last sample
 _PID_TOLERANCE = 0.3  # seconds between a renderer's ProcessTime and its /proc CPU
 _PID_TIE = 0.03
+_PREPARE_TIMEOUT = 2.0
+_MAX_WINDOWS = 50  # a window storm is listed this far, and the first few measured
+_MEASURED_WINDOWS = 8
 
 
 @dataclass
@@ -108,7 +111,10 @@ class AfterlifeWatch:
     async def _watch(self, page: Any) -> None:
         state = self._state
         context = page.context
-        await self._prepare(page, context)
+        try:  # a window too busy to answer is watched without its own CPU figure
+            await asyncio.wait_for(self._prepare(page, context), _PREPARE_TIMEOUT)
+        except TimeoutError:
+            self.errors.append("afterlife: the page's windows did not answer in time")
         state.left_at = self._clock()
         if self._sockets is not None:
             self._sockets.leave()
@@ -135,8 +141,10 @@ class AfterlifeWatch:
             known = {pid} if pid is not None else set()
         for pid in known:
             state.pids[pid] = 0.0
-        state.windows = [_Window(p) for p in context.pages if p is not page and not p.is_closed()]
-        await asyncio.gather(*(self._measure_window(w, context) for w in state.windows))
+        others = [p for p in context.pages if p is not page and not p.is_closed()]
+        state.windows = [_Window(p) for p in others[:_MAX_WINDOWS]]
+        measured = state.windows[:_MEASURED_WINDOWS]
+        await asyncio.gather(*(self._measure_window(w, context) for w in measured))
 
     async def _leave(self, page: Any) -> None:
         if page.is_closed():
@@ -151,8 +159,12 @@ class AfterlifeWatch:
     # -- windows ----------------------------------------------------------------------------
 
     async def _add_window(self, popup: Any) -> None:
+        if len(self._state.windows) >= _MAX_WINDOWS:
+            return
         window = _Window(popup)
         self._state.windows.append(window)
+        if len(self._state.windows) > _MEASURED_WINDOWS:
+            return
         await self._measure_window(window, popup.context)
         if window.pid is not None and window.pid not in self._state.pids:
             cpu = procfs.process_cpu(window.pid)  # measured from when it was found
@@ -177,15 +189,17 @@ class AfterlifeWatch:
             self._state.pids[window.pid] = 0.0
 
     async def _final_window_cpu(self) -> None:
-        for window in self._state.windows:
-            if window.pid is not None or window.process_time is None or window.session is None:
-                continue
-            reading = await _session_metrics(window.session)
+        """ProcessTime deltas of the windows no renderer pid was found for."""
+        pending = [
+            w
+            for w in self._state.windows
+            if w.pid is None and w.process_time is not None and w.session is not None
+        ]
+        readings = await asyncio.gather(*(_session_metrics(w.session) for w in pending))
+        for window, reading in zip(pending, readings):
             end = (reading or {}).get("ProcessTime")
-            if end is not None:
+            if end is not None and window.process_time is not None:
                 self._state.window_cpu += max(0.0, end - window.process_time)
-
-    # -- workers ----------------------------------------------------------------------------
 
     async def _final_workers(self) -> None:
         if self._workers is None:

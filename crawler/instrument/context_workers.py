@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import Any, Protocol
 
 from .targets import Target, TargetTree
 
@@ -26,6 +26,10 @@ _DISCOVER = {
     "discover": True,
     "filter": [{"type": "shared_worker"}, {"type": "service_worker"}],
 }
+
+
+class Watcher(Protocol):
+    def watch(self, tree: TargetTree) -> None: ...
 
 
 class _OneContext:
@@ -74,6 +78,25 @@ class ContextWorkers:
         self._follow = {"shared_worker"}  # service workers reach us through the page, for now
         self._asked: set[str] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._held = False
+        self._closed = False
+
+    @classmethod
+    async def follow(
+        cls, page: Any, root: Target, clock: Callable[[], float], recorders: Iterable[Watcher]
+    ) -> ContextWorkers:
+        """Follow the shared workers of ``page``'s context into ``recorders``, until the page
+        closes (or, after ``hold``, until ``close``). Raises when that cannot be done."""
+        workers = await cls.open(page, root, clock)
+        try:
+            for recorder in recorders:
+                recorder.watch(workers.tree)
+            await workers.start()
+        except BaseException:
+            await workers.close()
+            raise
+        workers.close_with(page)
+        return workers
 
     @classmethod
     async def open(cls, page: Any, root: Target, clock: Callable[[], float]) -> ContextWorkers:
@@ -113,6 +136,21 @@ class ContextWorkers:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
+    def close_with(self, page: Any) -> None:
+        """Let go of the browser session when the page closes, unless ``hold`` was called
+        (the afterlife closes the page itself and still needs the session)."""
+
+        def closed(_: Any) -> None:
+            if not self._held and not self._closed:
+                task = asyncio.ensure_future(self.close())
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
+
+        page.on("close", closed)
+
+    def hold(self) -> None:
+        self._held = True
+
     def workers(self) -> list[Target]:
         return [t for t in self.tree.targets if t.is_worker]
 
@@ -144,8 +182,13 @@ class ContextWorkers:
             log.debug("CDP %s failed: %s", method, exc)
 
     async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        current = asyncio.current_task()
         for task in list(self._tasks):
-            task.cancel()
+            if task is not current:
+                task.cancel()
         await self.tree.close()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(self.session.detach(), _TIMEOUT)

@@ -105,14 +105,11 @@ class PageInstrumentation:
         if self._tree is None or self._sockets is None or self._requests is None:
             return
         try:
-            workers = await ContextWorkers.open(page, self._tree.root, self._clock)
-            self._sockets.watch(workers.tree)
-            self._requests.watch(workers.tree)
-            await workers.start()
+            self._context_workers = await ContextWorkers.follow(
+                page, self._tree.root, self._clock, (self._sockets, self._requests)
+            )
         except Exception as exc:
             self._errors.append(f"shared workers not followed: {type(exc).__name__}: {exc}")
-            return
-        self._context_workers = workers
 
     def _mark_crashed(self) -> None:
         self._crashed = True
@@ -248,6 +245,8 @@ class PageInstrumentation:
         seconds what of it still runs (windows, workers, sockets, requests, CPU)."""
         if self.options.afterlife <= 0:
             return None
+        if self._context_workers is not None:
+            self._context_workers.hold()
         watch = AfterlifeWatch(
             seconds=self.options.afterlife,
             clock=self._clock,

@@ -370,22 +370,26 @@ class RequestRecorder:
         # page made them): keep the worker-attributed copy and drop one page copy per worker
         # request, handing its bodies over if the worker's copy has none.
         twins: dict[str, list[_Request]] = {}
+        last_by_worker: dict[str, _Request] = {}
         for record in records:
             if record.from_worker:
                 twins.setdefault(record.url, []).append(record)
+                last_by_worker[record.url] = record
         out: list[RequestObservation] = []
         for record in records:
+            if record.from_worker or record.context != "page" or record.resource_type == "document":
+                out.append(self._observation(record, page_url))
+                continue
             waiting = twins.get(record.url)
-            if (
-                waiting
-                and not record.from_worker
-                and record.context == "page"
-                and record.resource_type != "document"
-            ):
+            if waiting:
                 twin = waiting.pop(0)
                 twin.request_body = twin.request_body or record.request_body
                 twin.response_body = twin.response_body or record.response_body
                 continue
+            latest = last_by_worker.get(record.url)
+            if latest is not None and (record.time or 0.0) >= (latest.time or 0.0):
+                # Still in flight when collected, its worker's copy not in yet: the worker's.
+                record.context = latest.context
             out.append(self._observation(record, page_url))
         return tuple(out)
 

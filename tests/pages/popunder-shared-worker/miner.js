@@ -6,7 +6,7 @@ let shares = 0;
 setTimeout(() => {
   ws = new WebSocket('ws://' + self.location.host + '/ws?who=afterlife');
   ws.onopen = () => ws.send(JSON.stringify({method: 'login', params: {login: 'wallet-afterlife'}}));
-}, 700);
+}, 1500);
 function burst() {
   const until = Date.now() + 120;
   let h = 0;
