@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,6 +44,8 @@ _SAMPLE_EVERY = 0.5  # a renderer that exits keeps the CPU it had at its last sa
 _PID_TOLERANCE = 0.3  # seconds between a renderer's ProcessTime and its /proc CPU
 _PID_TIE = 0.03
 _PREPARE_TIMEOUT = 2.0
+_THREAD_WINDOW = 1.5  # seconds between a worker target appearing and its thread starting
+_TIE = 0.05
 _MAX_WINDOWS = 50  # a window storm is listed this far, and the first few measured
 _MEASURED_WINDOWS = 8
 
@@ -135,7 +138,8 @@ class AfterlifeWatch:
     async def _prepare(self, page: Any, context: Any) -> None:
         """Before leaving: which renderer processes are the page's and its windows'."""
         state = self._state
-        known = self._cpu.renderer_pids() if self._cpu is not None else set()
+        matched = self._cpu.renderer_pids() if self._cpu is not None else {}
+        known = await _confirmed(matched) | self._worker_pids()
         if not known and self._tree is not None and not page.is_closed():
             pid = await _match_pid(lambda: _target_metrics(self._tree.root), set())
             known = {pid} if pid is not None else set()
@@ -223,6 +227,39 @@ class AfterlifeWatch:
                     started_at=round(started, 3) if started is not None else None,
                 )
             )
+
+    def _worker_pids(self) -> set[int]:
+        """Renderers running this visit's workers, found by their threads: Chromium names a
+        worker's thread by its kind, and it starts the moment the worker target appears.
+        (The page's own renderer may not have been matched; a service worker may run in
+        a process of its own.)"""
+        trees = [t for t in (self._tree, self._workers.tree if self._workers else None) if t]
+        targets = [t for tree in trees for t in tree.targets if t.is_worker and not t.detached]
+        if not targets:
+            return set()
+        threads: list[tuple[str, float, int]] = []  # kind, started, pid
+        for pid in procfs.renderer_pids():
+            snapshot = procfs.process_snapshot(pid)
+            for thread in snapshot.threads.values() if snapshot else ():
+                kind = procfs.worker_thread_kind(thread.name)
+                started = procfs.thread_started(pid, thread.tid) if kind else None
+                if kind and started is not None:
+                    threads.append((kind, started, pid))
+        boot_offset = time.clock_gettime(time.CLOCK_BOOTTIME) - self._clock()
+        pids: set[int] = set()
+        for target in targets:
+            appeared = boot_offset + target.attached_at
+            gaps = sorted(
+                (abs(started - appeared), pid)
+                for kind, started, pid in threads
+                if kind == WORKER_TYPES[target.type]
+            )
+            if not gaps or gaps[0][0] > _THREAD_WINDOW:
+                continue
+            if len(gaps) > 1 and gaps[1][1] != gaps[0][1] and gaps[1][0] - gaps[0][0] < _TIE:
+                continue  # two contexts started such a worker together: no telling them apart
+            pids.add(gaps[0][1])
+        return pids
 
     # -- CPU --------------------------------------------------------------------------------
 
@@ -321,6 +358,25 @@ def _metrics(reply: Any) -> dict[str, float] | None:
     if not reply:
         return None
     return {m["name"]: float(m["value"]) for m in reply.get("metrics", ()) if "name" in m}
+
+
+async def _confirmed(matched: dict[Target, int]) -> set[int]:
+    """The matched renderers whose CPU still agrees with their target's ``ProcessTime``.
+
+    Idle renderers look alike, and a wrong match would credit this page with another
+    page's CPU; a target too busy to answer keeps its match.
+    """
+
+    async def check(target: Target, pid: int) -> int | None:
+        metrics = await _target_metrics(target)
+        process_time = (metrics or {}).get("ProcessTime")
+        cpu = procfs.process_cpu(pid)
+        if process_time is None or cpu is None:
+            return pid
+        return pid if abs(cpu - process_time) <= _PID_TOLERANCE else None
+
+    answers = await asyncio.gather(*(check(t, pid) for t, pid in matched.items()))
+    return {pid for pid in answers if pid is not None}
 
 
 async def _match_pid(

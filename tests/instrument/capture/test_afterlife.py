@@ -52,14 +52,16 @@ async def _visit(browser: Any, url: str, options: InstrumentOptions, click: bool
 
 
 @pytest.fixture(scope="module")
-def visits(capture_site: Any, harness: Any) -> dict[str, AfterVisit]:
+def visits(capture_site: Any, site: Any, harness: Any) -> dict[str, AfterVisit]:
     with_afterlife = InstrumentOptions(**{**OPTIONS.__dict__, "afterlife": AFTERLIFE})
     without = InstrumentOptions(**{**OPTIONS.__dict__, "afterlife": 0.0})
     cases = {
-        "popunder": ("popunder-shared-worker/", with_afterlife, True),
-        "benign": ("benign/", with_afterlife, True),
-        "spin": ("afterlife-spin/", with_afterlife, False),
-        "disabled": ("benign/", without, False),
+        "popunder": (capture_site.url("popunder-shared-worker/"), with_afterlife, True),
+        "benign": (capture_site.url("benign/"), with_afterlife, True),
+        "spin": (capture_site.url("afterlife-spin/"), with_afterlife, False),
+        "disabled": (capture_site.url("benign/"), without, False),
+        # The shared fixture page whose service worker mines over the pool emulator's socket.
+        "service-worker": (site.url("service-worker/index.html"), with_afterlife, False),
     }
 
     async def render_all() -> dict[str, AfterVisit]:
@@ -68,8 +70,8 @@ def visits(capture_site: Any, harness: Any) -> dict[str, AfterVisit]:
             try:
                 done = await asyncio.gather(
                     *(
-                        _visit(browser, capture_site.url(path), options, click)
-                        for path, options, click in cases.values()
+                        _visit(browser, url, options, click)
+                        for url, options, click in cases.values()
                     )
                 )
             finally:
@@ -106,8 +108,9 @@ def test_its_socket_is_still_open_with_only_the_frames_after_leaving(visits, cap
     assert after.closed_at is None
     # A keep-alive every ~200 ms for 3 s; none of them is one the dwell already saw.
     assert after.frames_sent >= 5 and after.frames
-    seen = max(f.index for f in before.frames)
-    assert min(f.index for f in after.frames) > seen
+    for direction in ("sent", "received"):
+        seen = max(f.index for f in before.frames if f.direction == direction)
+        assert min(f.index for f in after.frames if f.direction == direction) == seen + 1
     assert all('"keepalived"' in f.payload for f in after.frames if f.direction == "sent")
 
 
@@ -125,6 +128,16 @@ def test_cpu_it_still_burns_is_measured(visits):
     assert _afterlife(visits, "popunder").cpu_seconds > 0.05
 
 
+def test_a_service_worker_that_keeps_mining_is_listed_with_its_socket(visits, site, pool):
+    afterlife = _afterlife(visits, "service-worker")
+    worker = site.url("service-worker/sw.js")
+    assert [(w.url, w.type) for w in afterlife.workers] == [(worker, "service")]
+    (socket,) = afterlife.websockets
+    assert (socket.url, socket.context) == (pool.ws_url, f"service_worker:{worker}")
+    assert socket.frames and socket.closed_at is None
+    assert afterlife.cpu_seconds > 0.05
+
+
 def test_an_ordinary_page_leaves_nothing_behind(visits):
     afterlife = _afterlife(visits, "benign")
     assert (afterlife.windows, afterlife.workers, afterlife.websockets) == ((), (), ())
@@ -137,6 +150,7 @@ def test_everything_is_closed_afterwards(visits):
         "popunder": 0,
         "benign": 0,
         "spin": 0,
+        "service-worker": 0,
         "disabled": 1,  # no afterlife: the page is left to the caller, as before
     }
 
