@@ -234,7 +234,13 @@ class AfterlifeWatch:
         (The page's own renderer may not have been matched; a service worker may run in
         a process of its own.)"""
         trees = [t for t in (self._tree, self._workers.tree if self._workers else None) if t]
-        targets = [t for tree in trees for t in tree.targets if t.is_worker and not t.detached]
+        # Dedicated workers run in their page's or frame's renderer, which is matched already.
+        targets = [
+            t
+            for tree in trees
+            for t in tree.targets
+            if t.type in ("shared_worker", "service_worker") and not t.detached
+        ]
         if not targets:
             return set()
         threads: list[tuple[str, float, int]] = []  # kind, started, pid
@@ -268,6 +274,8 @@ class AfterlifeWatch:
         for pid in list(state.pids):
             cpu = procfs.process_cpu(pid)
             if cpu is None:
+                if start:
+                    del state.pids[pid]  # gone already: nothing of it runs on
                 continue  # exited: its last reading stands
             if start:
                 state.pids[pid] = cpu

@@ -172,12 +172,12 @@ class WebSocketRecorder:
         self._frame(record, direction, data)
 
     def _cdp_closed(self, target: Target, params: dict[str, Any]) -> None:
-        record = self._cdp_socket(target, params)
+        record = self._cdp_sockets.get(self._key(target, params))
         if record is not None:
             self._closed(record)
 
     def _cdp_error(self, target: Target, params: dict[str, Any]) -> None:
-        record = self._cdp_socket(target, params)
+        record = self._cdp_sockets.get(self._key(target, params))
         if record is not None:
             self._failed(record, params.get("errorMessage", "error"))
 
