@@ -154,3 +154,31 @@ def test_login_and_latest_jobs_both_survive_keepalives(visits, case, who, contex
     assert '"j3"' in received[-2].payload and "accepted" in received[-1].payload
     times = [f.time for f in socket.frames]
     assert times == sorted(times)
+
+
+def test_a_full_recorder_still_shows_the_latest_polls(capture_site, harness, monkeypatch):
+    """Past the recorder's cap, the newest call of a polling endpoint replaces the call that
+    just left its window: memory stays bounded and the latest work stays visible."""
+    from crawler.instrument import requests as recorder
+
+    monkeypatch.setattr(recorder, "_MAX_REQUESTS", 30)
+    options = InstrumentOptions(dwell=5.0, max_dwell=5.0, max_frames=3, frame_bytes=CAP)
+
+    async def render() -> Any:
+        async with async_playwright() as playwright:
+            browser = await harness.launch(playwright)
+            try:
+                return await harness.render(browser, capture_site.url("http-poller/"), options)
+            finally:
+                await browser.close()
+
+    served_before = capture_site.calls["/api/work"]
+    visit = asyncio.run(render())
+    requests = visit.result.requests
+    assert len(requests) <= 30
+    work = _calls(visit, capture_site, "api/work")
+    served = capture_site.calls["/api/work"] - served_before
+    assert served >= 15  # well past the cap with everything else the page requests
+    last_numbers = [int(r.url.rsplit("=", 1)[1]) for r in work[-3:]]
+    assert min(last_numbers) >= served - 6  # the newest polls, not the ones before the cap
+    assert [int(r.url.rsplit("=", 1)[1]) for r in work[:3]] == [0, 1, 2]  # and the first
