@@ -44,6 +44,9 @@ _CONCURRENT_READS = 4
 _READ_TIMEOUT = 5.0
 # Larger responses are not pulled over the pipe at all; their size is still recorded.
 _MAX_READ_BYTES = 16 * 1024 * 1024
+# Playwright's and CDP's reports of one worker request arrive within milliseconds of each
+# other (seconds; well under the interval of a fast poll, so neighbours are not mistaken).
+_TWIN_SECONDS = 0.15
 
 
 @lru_cache(maxsize=4096)
@@ -367,31 +370,63 @@ class RequestRecorder:
         if since is not None:
             records = [r for r in records if r.time is not None and r.time >= since]
         # Playwright also reports a dedicated worker's own requests (on the page, as if the
-        # page made them): keep the worker-attributed copy and drop one page copy per worker
-        # request, handing its bodies over if the worker's copy has none.
-        twins: dict[str, list[_Request]] = {}
-        last_by_worker: dict[str, _Request] = {}
+        # page made them): keep the worker-attributed copy and drop the page copy reported
+        # with it, handing its bodies over if the worker's copy has none.
+        by_worker: dict[str, list[_Request]] = {}
         for record in records:
             if record.from_worker:
-                twins.setdefault(record.url, []).append(record)
-                last_by_worker[record.url] = record
+                by_worker.setdefault(record.url, []).append(record)
+        unpaired = {url: 0 for url in by_worker}  # first worker copy not yet paired, per URL
+        paired: set[int] = set()
         out: list[RequestObservation] = []
         for record in records:
-            if record.from_worker or record.context != "page" or record.resource_type == "document":
+            copies = by_worker.get(record.url)
+            if (
+                copies is None
+                or record.from_worker
+                or record.context != "page"
+                or record.resource_type == "document"
+            ):
                 out.append(self._observation(record, page_url))
                 continue
-            waiting = twins.get(record.url)
-            if waiting:
-                twin = waiting.pop(0)
+            twin = self._twin(record, copies, unpaired, paired)
+            if twin is not None:
                 twin.request_body = twin.request_body or record.request_body
                 twin.response_body = twin.response_body or record.response_body
                 continue
-            latest = last_by_worker.get(record.url)
-            if latest is not None and (record.time or 0.0) >= (latest.time or 0.0):
-                # Still in flight when collected, its worker's copy not in yet: the worker's.
-                record.context = latest.context
+            at = record.time or 0.0
+            if (
+                at <= (copies[0].time or 0.0) + _TWIN_SECONDS
+                or at >= (copies[-1].time or 0.0) - _TWIN_SECONDS
+            ):
+                # Sent before the worker's Network domain was on, or still in flight when
+                # collected: the worker's all the same.
+                record.context = copies[0].context
             out.append(self._observation(record, page_url))
         return tuple(out)
+
+    @staticmethod
+    def _twin(
+        record: _Request, copies: list[_Request], unpaired: dict[str, int], paired: set[int]
+    ) -> _Request | None:
+        """The worker's copy of a page-reported request: same URL, reported about then."""
+        at = record.time or 0.0
+        index = unpaired[record.url]
+        while index < len(copies) and (
+            id(copies[index]) in paired or (copies[index].time or 0.0) < at - _TWIN_SECONDS
+        ):
+            index += 1
+        unpaired[record.url] = index
+        best: _Request | None = None
+        for candidate in copies[index:]:
+            gap = abs((candidate.time or 0.0) - at)
+            if (candidate.time or 0.0) > at + _TWIN_SECONDS:
+                break
+            if id(candidate) not in paired and (best is None or gap < abs((best.time or 0.0) - at)):
+                best = candidate
+        if best is not None:
+            paired.add(id(best))
+        return best
 
     @staticmethod
     def _observation(record: _Request, page_url: str) -> RequestObservation:
