@@ -21,7 +21,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,7 +29,8 @@ from minerscan.observations import AfterlifeObservation, WorkerObservation
 
 from . import procfs
 from .context_workers import ContextWorkers
-from .cpu import CpuMeter, renderer_totals
+from .cpu import CpuMeter
+from .renderers import confirmed, match_pid, session_metrics, target_metrics, worker_renderers
 from .requests import RequestRecorder
 from .targets import WORKER_TYPES, Target, TargetTree
 from .websockets import WebSocketRecorder
@@ -41,11 +41,7 @@ _STEP_TIMEOUT = 1.5  # any one CDP or page call
 _LEAVE_TIMEOUT = 2.0  # navigating away, closing
 _MARGIN = 5.0  # on top of ``seconds``, for setting up and summing up
 _SAMPLE_EVERY = 0.5  # a renderer that exits keeps the CPU it had at its last sample
-_PID_TOLERANCE = 0.3  # seconds between a renderer's ProcessTime and its /proc CPU
-_PID_TIE = 0.03
 _PREPARE_TIMEOUT = 2.0
-_THREAD_WINDOW = 1.5  # seconds between a worker target appearing and its thread starting
-_TIE = 0.05
 _MAX_WINDOWS = 50  # a window storm is listed this far, and the first few measured
 _MEASURED_WINDOWS = 8
 
@@ -139,9 +135,9 @@ class AfterlifeWatch:
         """Before leaving: which renderer processes are the page's and its windows'."""
         state = self._state
         matched = self._cpu.renderer_pids() if self._cpu is not None else {}
-        known = await _confirmed(matched) | self._worker_pids()
+        known = await confirmed(matched) | self._worker_pids()
         if not known and self._tree is not None and not page.is_closed():
-            pid = await _match_pid(lambda: _target_metrics(self._tree.root), set())
+            pid = await match_pid(lambda: target_metrics(self._tree.root), set())
             known = {pid} if pid is not None else set()
         for pid in known:
             state.pids[pid] = 0.0
@@ -183,9 +179,9 @@ class AfterlifeWatch:
         await self._bounded(session.send("Performance.enable"))
 
         async def metrics() -> dict[str, float] | None:
-            return await _session_metrics(session)
+            return await session_metrics(session)
 
-        window.pid = await _match_pid(metrics, set(self._state.pids))
+        window.pid = await match_pid(metrics, set(self._state.pids))
         if window.pid is None:
             reading = await metrics()
             window.process_time = (reading or {}).get("ProcessTime")
@@ -199,7 +195,7 @@ class AfterlifeWatch:
             for w in self._state.windows
             if w.pid is None and w.process_time is not None and w.session is not None
         ]
-        readings = await asyncio.gather(*(_session_metrics(w.session) for w in pending))
+        readings = await asyncio.gather(*(session_metrics(w.session) for w in pending))
         for window, reading in zip(pending, readings):
             end = (reading or {}).get("ProcessTime")
             if end is not None and window.process_time is not None:
@@ -229,43 +225,8 @@ class AfterlifeWatch:
             )
 
     def _worker_pids(self) -> set[int]:
-        """Renderers running this visit's workers, found by their threads: Chromium names a
-        worker's thread by its kind, and it starts the moment the worker target appears.
-        (The page's own renderer may not have been matched; a service worker may run in
-        a process of its own.)"""
         trees = [t for t in (self._tree, self._workers.tree if self._workers else None) if t]
-        # Dedicated workers run in their page's or frame's renderer, which is matched already.
-        targets = [
-            t
-            for tree in trees
-            for t in tree.targets
-            if t.type in ("shared_worker", "service_worker") and not t.detached
-        ]
-        if not targets:
-            return set()
-        threads: list[tuple[str, float, int]] = []  # kind, started, pid
-        for pid in procfs.renderer_pids():
-            snapshot = procfs.process_snapshot(pid)
-            for thread in snapshot.threads.values() if snapshot else ():
-                kind = procfs.worker_thread_kind(thread.name)
-                started = procfs.thread_started(pid, thread.tid) if kind else None
-                if kind and started is not None:
-                    threads.append((kind, started, pid))
-        boot_offset = time.clock_gettime(time.CLOCK_BOOTTIME) - self._clock()
-        pids: set[int] = set()
-        for target in targets:
-            appeared = boot_offset + target.attached_at
-            gaps = sorted(
-                (abs(started - appeared), pid)
-                for kind, started, pid in threads
-                if kind == WORKER_TYPES[target.type]
-            )
-            if not gaps or gaps[0][0] > _THREAD_WINDOW:
-                continue
-            if len(gaps) > 1 and gaps[1][1] != gaps[0][1] and gaps[1][0] - gaps[0][0] < _TIE:
-                continue  # two contexts started such a worker together: no telling them apart
-            pids.add(gaps[0][1])
-        return pids
+        return worker_renderers([t for tree in trees for t in tree.targets], self._clock)
 
     # -- CPU --------------------------------------------------------------------------------
 
@@ -347,64 +308,3 @@ async def _close_page(page: Any) -> None:
     with contextlib.suppress(Exception):
         if not page.is_closed():
             await asyncio.wait_for(page.close(), _LEAVE_TIMEOUT)
-
-
-async def _target_metrics(target: Target) -> dict[str, float] | None:
-    reply = await target.send("Performance.getMetrics", timeout=_STEP_TIMEOUT)
-    return _metrics(reply)
-
-
-async def _session_metrics(session: Any) -> dict[str, float] | None:
-    try:
-        reply = await asyncio.wait_for(session.send("Performance.getMetrics"), _STEP_TIMEOUT)
-    except Exception:
-        return None
-    return _metrics(reply)
-
-
-def _metrics(reply: Any) -> dict[str, float] | None:
-    if not reply:
-        return None
-    return {m["name"]: float(m["value"]) for m in reply.get("metrics", ()) if "name" in m}
-
-
-async def _confirmed(matched: dict[Target, int]) -> set[int]:
-    """The matched renderers whose CPU still agrees with their target's ``ProcessTime``.
-
-    Idle renderers look alike, and a wrong match would credit this page with another
-    page's CPU; a target too busy to answer keeps its match.
-    """
-
-    async def check(target: Target, pid: int) -> int | None:
-        metrics = await _target_metrics(target)
-        process_time = (metrics or {}).get("ProcessTime")
-        cpu = procfs.process_cpu(pid)
-        if process_time is None or cpu is None:
-            return pid
-        return pid if abs(cpu - process_time) <= _PID_TOLERANCE else None
-
-    answers = await asyncio.gather(*(check(t, pid) for t, pid in matched.items()))
-    return {pid for pid in answers if pid is not None}
-
-
-async def _match_pid(
-    read: Callable[[], Awaitable[dict[str, float] | None]], known: set[int]
-) -> int | None:
-    """The renderer whose /proc CPU matches the ``ProcessTime`` ``read`` answers.
-
-    Idle renderers look alike; of several that fit equally, one already known to belong to
-    this visit is taken (a same-site window shares its opener's process), else none.
-    """
-    metrics = await read()
-    process_time = (metrics or {}).get("ProcessTime")
-    if process_time is None:
-        return None
-    totals = renderer_totals()
-    close = sorted((abs(cpu - process_time), pid) for pid, cpu in totals.items())
-    if not close or close[0][0] > _PID_TOLERANCE:
-        return None
-    tied = [pid for error, pid in close if error - close[0][0] < _PID_TIE]
-    if len(tied) == 1:
-        return tied[0]
-    ours = [pid for pid in tied if pid in known]
-    return ours[0] if ours else None
