@@ -262,6 +262,7 @@ class MinerscanSpider(Spider):
             await load.instrumentation.watch(page)
             served = await _served_html(load, response)
             result = await load.instrumentation.collect(page, served_html=served)
+            afterlife = await load.instrumentation.afterlife(page)  # leaves and closes the page
         except Exception as exc:  # noqa: BLE001 - recorded as the visit's failure
             failure = classify_failure(exc)
             if failure.reason is FailureReason.ERROR:
@@ -281,6 +282,7 @@ class MinerscanSpider(Spider):
             wasm_modules=result.wasm_modules,
             cpu=result.cpu,
             dom=result.dom,
+            afterlife=afterlife,
         )
         for problem in result.errors:
             logger.info("%s: instrumentation: %s", task.url, problem)

@@ -169,6 +169,11 @@ class CpuMeter:
             return None  # pages opened together: no way to tell their renderers apart
         return gaps[0][1]
 
+    def renderer_pids(self) -> dict[Target, int]:
+        """The renderer process matched to the page and to each out-of-process frame."""
+        targets = {t for s in self._samples for t in s.metrics}
+        return {t: pid for t in targets if (pid := self._match(t)) is not None}
+
     def profile(self, peak_worker_targets: int) -> CpuProfile | None:
         if len(self._samples) < 2:
             return None

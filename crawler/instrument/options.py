@@ -24,12 +24,18 @@ class InstrumentOptions:
     frame_bytes: int = 4096  # per-frame payload cap
     body_bytes: int = 4 * 1024 * 1024  # per script / wasm body cap
     dom_bytes: int = 2 * 1024 * 1024  # served / rendered HTML cap
+    # Seconds the browser context is watched after the page was left and closed, for pop-unders,
+    # workers and sockets that outlive it; 0 skips the step. max_frames and frame_bytes also
+    # bound what is kept of fetch/XHR/beacon bodies (calls per endpoint, bytes per body).
+    afterlife: float = 3.0
 
     def __post_init__(self) -> None:
         if self.dwell < 0 or self.max_dwell < self.dwell:
             raise ValueError("need 0 <= dwell <= max_dwell")
         if min(self.max_frames, self.frame_bytes, self.body_bytes, self.dom_bytes) < 0:
             raise ValueError("caps must not be negative")
+        if not 0 <= self.afterlife <= 60:
+            raise ValueError("need 0 <= afterlife <= 60 seconds")
 
 
 @dataclass(frozen=True)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from minerscan.observations import ScriptObservation, WasmModule, WorkerObservation
 
 from . import dom as dom_module
+from .afterlife import AfterlifeWatch
+from .context_workers import ContextWorkers
 from .cpu import CpuMeter
 from .interaction import interact
 from .options import Instrumented, InstrumentOptions
@@ -16,6 +18,9 @@ from .requests import RequestRecorder
 from .scripts import ScriptRecorder, enable_debugger
 from .targets import AUTO_ATTACH, WORKER_TYPES, Target, TargetTree, monotonic_clock
 from .websockets import WebSocketRecorder
+
+if TYPE_CHECKING:
+    from minerscan.observations import AfterlifeObservation
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +50,7 @@ class PageInstrumentation:
         self._sockets: WebSocketRecorder | None = None
         self._requests: RequestRecorder | None = None
         self._cpu: CpuMeter | None = None
+        self._context_workers: ContextWorkers | None = None
         self._script_responses: dict[str, Any] = {}
         self._crashed = False
         self._errors: list[str] = []
@@ -74,7 +80,13 @@ class PageInstrumentation:
         self._sockets = WebSocketRecorder(
             tree, self._clock, self.options.max_frames, self.options.frame_bytes
         )
-        self._requests = RequestRecorder(tree, self.page_url)
+        self._requests = RequestRecorder(
+            tree,
+            self.page_url,
+            self._clock,
+            max_calls=self.options.max_frames,
+            body_bytes=self.options.frame_bytes,
+        )
         self._cpu = CpuMeter(tree, self._clock)
         tree.on_attach(_prepare_child)
         tree.start()
@@ -90,6 +102,19 @@ class PageInstrumentation:
             if await root.send(method, params, timeout=_SETUP_TIMEOUT) is None:
                 self._errors.append(f"{method} failed on the page")
         await self._cpu.baseline()
+        await self._follow_context_workers(page)
+
+    async def _follow_context_workers(self, page: Any) -> None:
+        """Shared workers are no page's children: follow them from the browser (and, after
+        leaving, whatever worker outlives the page)."""
+        if self._tree is None or self._sockets is None or self._requests is None:
+            return
+        try:
+            self._context_workers = await ContextWorkers.follow(
+                page, self._tree.root, self._clock, (self._sockets, self._requests)
+            )
+        except Exception as exc:
+            self._errors.append(f"shared workers not followed: {type(exc).__name__}: {exc}")
 
     def _mark_crashed(self) -> None:
         self._crashed = True
@@ -212,8 +237,9 @@ class PageInstrumentation:
     async def _collect(self, page: Any, served_html: str | None) -> Instrumented:
         tree = self._tree
         # All bounded and concurrent, so a hung or crashed page costs a few seconds at most.
-        _, _, title, rendered = await asyncio.gather(
+        _, _, _, title, rendered = await asyncio.gather(
             tree.refresh_urls() if tree is not None else asyncio.sleep(0),
+            self._requests.settle(2.0) if self._requests is not None else asyncio.sleep(0),
             self._scripts.settle(2.5) if self._scripts is not None else asyncio.sleep(0),
             self._page_call(page.title()),
             self._page_call(page.content()) if not self._crashed else asyncio.sleep(0),
@@ -245,7 +271,31 @@ class PageInstrumentation:
         )
         if tree is not None:
             await tree.close()
+        if self.options.afterlife <= 0 and self._context_workers is not None:
+            await self._context_workers.close()
         return result
+
+    async def afterlife(self, page: Any) -> AfterlifeObservation | None:
+        """After ``collect``: leave and close the page, then watch for ``options.afterlife``
+        seconds what of it still runs (windows, workers, sockets, requests, CPU)."""
+        if self.options.afterlife <= 0:
+            return None
+        if self._context_workers is not None:
+            self._context_workers.hold()
+        watch = AfterlifeWatch(
+            seconds=self.options.afterlife,
+            clock=self._clock,
+            tree=self._tree,
+            sockets=self._sockets,
+            requests=self._requests,
+            cpu=self._cpu,
+            context_workers=self._context_workers,
+            page_url=self.page_url,
+        )
+        observation = await watch.run(page)
+        for problem in watch.errors:
+            log.info("%s: %s", self.page_url, problem)
+        return observation
 
     async def _title_from_browser(self, page: Any) -> str:
         """The title as the browser knows it: answers even when the renderer is blocked
@@ -287,6 +337,7 @@ class PageInstrumentation:
     def _workers(self) -> tuple[WorkerObservation, ...]:
         if self._tree is None:
             return ()
+        shared = self._context_workers.workers() if self._context_workers else []
         return tuple(
             WorkerObservation(
                 url=t.url,
@@ -294,7 +345,7 @@ class PageInstrumentation:
                 parent=t.parent.context if t.parent else "page",
                 started_at=round(t.attached_at, 3),
             )
-            for t in self._tree.targets
+            for t in [*self._tree.targets, *shared]
             if t.is_worker
         )
 

@@ -70,6 +70,15 @@ def process_started(pid: int) -> float | None:
         return None
 
 
+def thread_started(pid: int, tid: int) -> float | None:
+    """When a thread started, in seconds since boot (``CLOCK_BOOTTIME``)."""
+    try:
+        stat = _read(f"{PROC}/{pid}/task/{tid}/stat")
+        return int(stat[stat.rindex(")") + 2 :].split()[19]) / _TICK
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 def process_cpu(pid: int) -> float | None:
     try:
         return _name_and_times(_read(f"{PROC}/{pid}/stat"))[1]

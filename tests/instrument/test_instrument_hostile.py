@@ -111,7 +111,9 @@ def test_frame_caps_keep_totals(hostile):
     (socket,) = hostile["flood"].result.websockets
     sent = [f for f in socket.frames if f.direction is FrameDirection.SENT]
     assert socket.frames_sent == 40
-    assert len(sent) == OPTIONS.max_frames
+    # The first and the last max_frames are kept, each with its ordinal on the socket.
+    n = OPTIONS.max_frames
+    assert [f.index for f in sent] == [*range(n), *range(40 - n, 40)]
     assert all(f.truncated and f.size == 10000 and len(f.payload) == 100 for f in sent)
 
 
