@@ -110,7 +110,9 @@ def test_its_socket_is_still_open_with_only_the_frames_after_leaving(visits, cap
     assert after.frames_sent >= 5 and after.frames
     for direction in ("sent", "received"):
         seen = max(f.index for f in before.frames if f.direction == direction)
-        assert min(f.index for f in after.frames if f.direction == direction) == seen + 1
+        # Frames between the dwell's snapshot and the moment of leaving belong to neither
+        # (they are still counted in the totals); never one the dwell already kept.
+        assert min(f.index for f in after.frames if f.direction == direction) > seen
     assert all('"keepalived"' in f.payload for f in after.frames if f.direction == "sent")
 
 
