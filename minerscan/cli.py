@@ -173,6 +173,25 @@ def crawl_options(f: F) -> F:
     return f
 
 
+def progress_option(f: F) -> F:
+    """--progress, kept in the click context so the command's own signature stays as it is."""
+
+    def remember(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+        ctx.meta["minerscan.progress"] = value
+        return value
+
+    return click.option(
+        "--progress",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        expose_value=False,
+        callback=remember,
+        help="A progress bar on standard error: auto draws it on a terminal (plain lines "
+        "otherwise), always draws it, never prints nothing per page. NO_COLOR is honoured.",
+    )(f)
+
+
 def handle_errors(f: F) -> F:
     """Known errors become one line and exit 2; everything else keeps its traceback only with --debug."""
 
@@ -247,9 +266,17 @@ def _read_seeds(path: Path) -> list[str]:
 
 
 def _progress(visit: Any, analysis: Any) -> None:
-    where = terminal_safe(visit.final_url or visit.url, limit=120)
-    extra = f"  ({terminal_safe(visit.error, limit=120)})" if visit.error else ""
-    click.echo(f"  {analysis.verdict!s:<10} {where}{extra}", err=True)
+    from minerscan.progress import plain_line
+
+    click.echo(plain_line(visit, analysis), err=True)
+
+
+def _scan_progress(config: ScanConfig) -> Any:
+    from minerscan.progress import ProgressMode, ScanProgress
+
+    ctx = click.get_current_context(silent=True)
+    mode = ProgressMode((ctx.meta if ctx else {}).get("minerscan.progress", "auto"))
+    return ScanProgress(mode, config.max_pages * max(len(config.targets), 1))
 
 
 def _report(result: Any, fmt: Any, output: Any, db_url: str, triage: Triage | None = None) -> None:
@@ -281,7 +308,8 @@ def _scan_and_report(config: ScanConfig, fmt: Any, output: Any) -> int:
             err=True,
         )
         try:
-            outcome = run_scan(config, store, context, progress=_progress)
+            with _scan_progress(config) as bar:
+                outcome = run_scan(config, store, context, progress=bar.page)
         except VisitSinkError as exc:
             click.echo(
                 f"minerscan: error: could not store a page visit: {exc.__cause__ or exc}; "
@@ -339,6 +367,7 @@ def _scan_and_report(config: ScanConfig, fmt: Any, output: Any) -> int:
 @crawl_options
 @report_options
 @verdict_options
+@progress_option
 @handle_errors
 def scan(
     targets: tuple[str, ...],
@@ -396,6 +425,7 @@ def _demo_targets(site: Any) -> tuple[str, ...]:
 @click.option("--dwell", type=float, default=None, help="Seconds to watch each page. Default: 5.")
 @report_options
 @verdict_options
+@progress_option
 @handle_errors
 def demo(
     db: str | None,
