@@ -22,6 +22,7 @@ from minerscan.config import (
     ScanConfig,
     build_config,
     discover_config_file,
+    load_config_file,
     parse_severity,
 )
 from minerscan.exitcodes import INCOMPLETE, exit_code
@@ -204,7 +205,8 @@ def handle_errors(f: F) -> F:
         try:
             return f(*args, **kwargs)
         except ConfigError as exc:
-            raise UsageProblem(str(exc), "see --help for the valid values") from None
+            hint = getattr(exc, "hint", None) or "see --help for the valid values"
+            raise UsageProblem(str(exc), hint) from None
         except InvalidTarget as exc:
             raise UsageProblem(
                 str(exc), "give a URL such as https://example.org/ or a host name"
@@ -394,6 +396,8 @@ def scan(
     from crawler.urls import normalize_target
 
     raw = list(targets) + (_read_seeds(seeds) if seeds else [])
+    if not raw and config_file is not None:  # a CI job's config may name its targets
+        raw = list(load_config_file(config_file).get("targets", ()))
     if not raw:
         raise UsageProblem(
             "no targets given", "pass a URL, e.g. minerscan scan https://example.org"

@@ -20,10 +20,15 @@ DEFAULT_DB = "minerscan.db"
 ENV_BROWSER = "MINERSCAN_CHROMIUM"
 FAIL_NEVER = "none"  # --fail-on none: findings never fail the run (an incomplete scan still does)
 CONFIG_FILE = "minerscan.toml"
+_SUPPRESSION_HINT = "edit the [[suppressions]] tables of the config file (minerscan init shows one)"
 
 
 class ConfigError(ValueError):
     """A usage or configuration error: the message says what is wrong and how to fix it."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint  # what to do, when "see --help" would not help
 
 
 @dataclass(frozen=True)
@@ -117,6 +122,7 @@ _FILE_KEYS = {
         "max_failed",
         "db",
         "baseline",
+        "targets",
     },
     "signatures": {"lists", "rule_dirs", "sources"},
 }
@@ -165,7 +171,7 @@ def load_config_file(path: Path) -> dict[str, Any]:
         try:
             out["suppressions"] = parse_suppressions(data.pop("suppressions"), str(path))
         except TriageError as exc:
-            raise ConfigError(str(exc)) from None
+            raise ConfigError(str(exc), _SUPPRESSION_HINT) from None
     for table, allowed in _FILE_KEYS.items():
         section = data.pop(table, {})
         if not isinstance(section, dict):
@@ -189,6 +195,11 @@ def load_config_file(path: Path) -> dict[str, Any]:
         out["fail_on"] = parse_severity(out["fail_on"])
     if "baseline" in out:
         out["baseline"] = base / out["baseline"]
+    if "targets" in out:
+        targets = out["targets"]
+        if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+            raise ConfigError(f"config file {path}: [scan] targets must be a list of URLs")
+        out["targets"] = tuple(targets)
     return out
 
 
@@ -217,5 +228,5 @@ def build_config(file: Path | None = None, **options: Any) -> ScanConfig:
     try:
         check_expiry(config.suppressions)
     except TriageError as exc:
-        raise ConfigError(str(exc)) from None
+        raise ConfigError(str(exc), _SUPPRESSION_HINT) from None
     return config

@@ -304,3 +304,19 @@ def test_diff_two_stored_scans_by_id(tmp_path: Path) -> None:
     store_scan(db, pages=(clean_page, miner_page))
     code, out, _ = run("diff", "1", "2", "--db", str(db), cwd=tmp_path)
     assert code == 1 and "new findings: 3" in out and "resolved findings: 0" in out
+
+
+def test_config_file_targets_are_scanned_when_none_are_given(tmp_path: Path) -> None:
+    _config(tmp_path, '[scan]\ntargets = ["ftp://example.org/"]\n')
+    code, _, err = run("scan", cwd=tmp_path)
+    assert code == 2 and "ftp://example.org" in err  # the file's target was read (and refused)
+    assert "no targets given" not in err
+
+
+def test_an_expired_suppression_says_where_to_fix_it(miner_db: Path, tmp_path: Path) -> None:
+    _config(
+        tmp_path,
+        '[[suppressions]]\nrule = "MS301"\nurl = "*"\nreason = "r"\nexpires = 2020-01-01\n',
+    )
+    _, _, err = run("report", "--db", str(miner_db), cwd=tmp_path)
+    assert "Tip: edit the [[suppressions]]" in err
