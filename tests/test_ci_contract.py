@@ -320,3 +320,35 @@ def test_an_expired_suppression_says_where_to_fix_it(miner_db: Path, tmp_path: P
     )
     _, _, err = run("report", "--db", str(miner_db), cwd=tmp_path)
     assert "Tip: edit the [[suppressions]]" in err
+
+
+README = Path(__file__).parent.parent / "README.md"
+
+
+def test_the_readme_ci_config_example_loads(tmp_path: Path) -> None:
+    import re
+
+    blocks = re.findall(r"```toml\n(.*?)```", README.read_text(encoding="utf-8"), re.DOTALL)
+    ci = next(b for b in blocks if "[[suppressions]]" in b)
+    config = load_config_file(_config(tmp_path, ci))
+    assert config["targets"] == ("https://staging.example.org/",)
+    assert config["suppressions"][0].rule_id == "MS503"
+
+
+def test_the_readme_workflow_uses_real_formats_and_options() -> None:
+    import re
+
+    from minerscan.reports import Format
+
+    text = README.read_text(encoding="utf-8")
+    workflow = re.search(r"```yaml\n(name: minerscan nightly.*?)```", text, re.DOTALL)
+    assert workflow is not None
+    body = workflow.group(1)
+    formats = re.findall(r"--format (\w+)", body)
+    assert set(formats) == {"sarif", "json", "html", "markdown"}
+    assert all(f in {m.value for m in Format} for f in formats)
+    assert "upload-sarif" in body and "GITHUB_STEP_SUMMARY" in body
+    code, out, _ = run("diff", "--help")
+    assert code == 0 and "--fail-on-drift" in out
+    code, out, _ = run("scan", "--help")
+    assert code == 0 and "--baseline" in out
