@@ -18,6 +18,9 @@ from minerscan.reports.sites import site_results
 from minerscan.reports.triage import NO_TRIAGE, Triage
 from minerscan.results import ScanResult
 
+# GitHub caps a job summary at 1 MiB: a survey's Markdown lists the first pages and says so.
+MAX_DETAILED_PAGES = 100
+MAX_PAGE_ROWS = 1000
 _ACTIVE = re.compile(r"([\\`*_\[\]|~@$:])")
 
 
@@ -90,15 +93,23 @@ def render(result: ScanResult, *, db_url: str = "", triage: Triage = NO_TRIAGE) 
     detailed = detailed_pages(result, triage)
     if detailed:
         out += ["## Pages with findings", ""]
-        for view in detailed:
+        for view in detailed[:MAX_DETAILED_PAGES]:
             out += _page(view)
+        if len(detailed) > MAX_DETAILED_PAGES:
+            out += [
+                (
+                    f"*{len(detailed) - MAX_DETAILED_PAGES} more pages with findings are not "
+                    "shown here; see the JSON or HTML report.*"
+                ),
+                "",
+            ]
     out += [
         "## Every page",
         "",
         _row("verdict", "status", "page", "profile, watched", "CPU s workers / all", "error"),
         _row("---", "---", "---", "---", "---", "---"),
     ]
-    for page in result.pages:
+    for page in result.pages[:MAX_PAGE_ROWS]:
         v = page.visit
         out.append(
             _row(
@@ -110,6 +121,8 @@ def render(result: ScanResult, *, db_url: str = "", triage: Triage = NO_TRIAGE) 
                 md(v.error or ""),
             )
         )
+    if len(result.pages) > MAX_PAGE_ROWS:
+        out.append(f"\n*{len(result.pages) - MAX_PAGE_ROWS} more pages are not listed.*")
     out += [
         "",
         "## What was scanned, and how",

@@ -240,3 +240,15 @@ def test_jsonl_starts_with_the_scan(stored_scan: ScanResult) -> None:
 def test_json_lists_every_page(stored_scan: ScanResult) -> None:
     doc = json.loads(rendered(stored_scan, Format.JSON))
     assert [p["verdict"] for p in doc["pages"]] == ["clean", "miner", "suspicious", "failed"]
+
+
+def test_markdown_stays_within_a_job_summary_for_a_survey(stored_scan: ScanResult) -> None:
+    import dataclasses
+
+    from minerscan.reports import markdown_report
+
+    many = dataclasses.replace(stored_scan, pages=stored_scan.pages * 400)  # 1,600 pages
+    text = rendered(many, Format.MARKDOWN)
+    assert "600 more pages are not listed" in text
+    assert f"{800 - markdown_report.MAX_DETAILED_PAGES} more pages with findings" in text
+    assert len(text.encode()) < 1 << 20
