@@ -16,11 +16,20 @@ from typing import Any, TypeVar
 import click
 
 import minerscan
-from minerscan.config import DEFAULT_DB, ConfigError, ScanConfig, build_config, parse_severity
+from minerscan.config import (
+    DEFAULT_DB,
+    ConfigError,
+    ScanConfig,
+    build_config,
+    discover_config_file,
+    load_config_file,
+    parse_severity,
+)
 from minerscan.exitcodes import INCOMPLETE, exit_code
 from minerscan.exitcodes import USAGE as EXIT_USAGE
-from minerscan.reports import Format, render
+from minerscan.reports import Format
 from minerscan.reports.escape import terminal_safe
+from minerscan.reports.triage import Triage
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -55,16 +64,16 @@ def report_options(f: F) -> F:
         "--format",
         "fmt",
         type=click.Choice([m.value for m in Format]),
-        default=Format.TABLE.value,
-        show_default=True,
-        help="Report format.",
+        multiple=True,
+        help="Report format (default: table). Repeat it, each with its --output, to write "
+        "several reports in one run.",
     )(f)
     f = click.option(
         "--output",
         "-o",
         type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="Write the report to FILE instead of standard output.",
+        multiple=True,
+        help="Write the report of the --format before it to FILE instead of standard output.",
     )(f)
     return f
 
@@ -75,7 +84,13 @@ def verdict_options(f: F) -> F:
         default=None,
         metavar="SEVERITY",
         help="Exit 1 when any finding is at or above this severity: info, low, medium, high, "
-        "critical. Default: high.",
+        "critical, or none (never). Default: high.",
+    )(f)
+    f = click.option(
+        "--baseline",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="A previous --format json report: only findings not in it count toward the exit code.",
     )(f)
     f = click.option(
         "--exit-zero",
@@ -134,8 +149,9 @@ def crawl_options(f: F) -> F:
             "--config",
             "config_file",
             type=click.Path(dir_okay=False, path_type=Path),
-            default=None,
-            help="A TOML file with [scan] and [signatures] settings.",
+            default=discover_config_file,
+            show_default="./minerscan.toml, or [tool.minerscan] in ./pyproject.toml",
+            help="A TOML file with [scan] and [signatures] settings and [[suppressions]].",
         ),
         click.option(
             "--offline",
@@ -158,6 +174,25 @@ def crawl_options(f: F) -> F:
     return f
 
 
+def progress_option(f: F) -> F:
+    """--progress, kept in the click context so the command's own signature stays as it is."""
+
+    def remember(ctx: click.Context, _param: click.Parameter, value: str) -> str:
+        ctx.meta["minerscan.progress"] = value
+        return value
+
+    return click.option(
+        "--progress",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        expose_value=False,
+        callback=remember,
+        help="A progress bar on standard error: auto draws it on a terminal (plain lines "
+        "otherwise), always draws it, never prints nothing per page. NO_COLOR is honoured.",
+    )(f)
+
+
 def handle_errors(f: F) -> F:
     """Known errors become one line and exit 2; everything else keeps its traceback only with --debug."""
 
@@ -170,7 +205,8 @@ def handle_errors(f: F) -> F:
         try:
             return f(*args, **kwargs)
         except ConfigError as exc:
-            raise UsageProblem(str(exc), "see --help for the valid values") from None
+            hint = getattr(exc, "hint", None) or "see --help for the valid values"
+            raise UsageProblem(str(exc), hint) from None
         except InvalidTarget as exc:
             raise UsageProblem(
                 str(exc), "give a URL such as https://example.org/ or a host name"
@@ -232,34 +268,38 @@ def _read_seeds(path: Path) -> list[str]:
 
 
 def _progress(visit: Any, analysis: Any) -> None:
-    where = terminal_safe(visit.final_url or visit.url, limit=120)
-    extra = f"  ({terminal_safe(visit.error, limit=120)})" if visit.error else ""
-    click.echo(f"  {analysis.verdict!s:<10} {where}{extra}", err=True)
+    from minerscan.progress import plain_line
+
+    click.echo(plain_line(visit, analysis), err=True)
 
 
-def _report(result: Any, fmt: str, output: Path | None, db_url: str) -> None:
-    """Render ``result``; write it to ``output`` (opened only now) or standard output."""
-    color = output is None and fmt == Format.TABLE.value and sys.stdout.isatty()
-    text = render(result, Format(fmt), db_url=db_url, color=color)
-    if output is None:
-        click.echo(text, nl=False)
-        return
+def _scan_progress(config: ScanConfig) -> Any:
+    from minerscan.progress import ProgressMode, ScanProgress
+
+    ctx = click.get_current_context(silent=True)
+    mode = ProgressMode((ctx.meta if ctx else {}).get("minerscan.progress", "auto"))
+    return ScanProgress(mode, config.max_pages * max(len(config.targets), 1))
+
+
+def _report(result: Any, fmt: Any, output: Any, db_url: str, triage: Triage | None = None) -> None:
+    """Render ``result`` in each ``--format``; write each to its ``--output`` or standard output."""
+    from minerscan.cli_output import ReportWriteError, report_targets, write_reports
+
     try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UsageProblem(
-            f"cannot write report to {output}: {exc.strerror or exc}",
-            "choose a writable --output path",
-        ) from None
-    click.echo(f"report written to {output}", err=True)
+        write_reports(result, report_targets(fmt, output), db_url, triage or Triage())
+    except ReportWriteError as exc:
+        raise UsageProblem(str(exc), "choose a writable --output path") from None
 
 
-def _scan_and_report(config: ScanConfig, fmt: str, output: Path | None) -> int:
+def _scan_and_report(config: ScanConfig, fmt: Any, output: Any) -> int:
     from crawler.browser import find_browser
     from crawler.run import VisitSinkError
+    from minerscan.cli_output import report_targets, triage_for
     from minerscan.scan import run_scan
     from storage import Store
 
+    report_targets(fmt, output)  # a bad --format/--output pairing fails before the crawl
+    triage = triage_for(config)
     find_browser(config.browser_path)  # fail before the crawl, with a hint, if there is none
     context = load_context(config)
     store = Store.open(config.db)
@@ -270,7 +310,8 @@ def _scan_and_report(config: ScanConfig, fmt: str, output: Path | None) -> int:
             err=True,
         )
         try:
-            outcome = run_scan(config, store, context, progress=_progress)
+            with _scan_progress(config) as bar:
+                outcome = run_scan(config, store, context, progress=bar.page)
         except VisitSinkError as exc:
             click.echo(
                 f"minerscan: error: could not store a page visit: {exc.__cause__ or exc}; "
@@ -286,7 +327,7 @@ def _scan_and_report(config: ScanConfig, fmt: str, output: Path | None) -> int:
                 err=True,
             )
             return INCOMPLETE
-        _report(outcome.result, fmt, output, str(store.url))
+        _report(outcome.result, fmt, output, str(store.url), triage)
         if outcome.incomplete:
             failed = sum(1 for p in outcome.result.pages if str(p.verdict) == "failed")
             why = (
@@ -304,6 +345,7 @@ def _scan_and_report(config: ScanConfig, fmt: str, output: Path | None) -> int:
             incomplete=outcome.incomplete,
             fail_on=config.fail_on,
             exit_zero=config.exit_zero,
+            counts=triage.counts,
         )
     finally:
         store.close()
@@ -327,6 +369,7 @@ def _scan_and_report(config: ScanConfig, fmt: str, output: Path | None) -> int:
 @crawl_options
 @report_options
 @verdict_options
+@progress_option
 @handle_errors
 def scan(
     targets: tuple[str, ...],
@@ -335,8 +378,8 @@ def scan(
     db: str | None,
     config_file: Path | None,
     ignore_robots: bool,
-    fmt: str,
-    output: Path | None,
+    fmt: tuple[str, ...],
+    output: tuple[Path, ...],
     fail_on: str | None,
     **options: Any,
 ) -> None:
@@ -353,6 +396,8 @@ def scan(
     from crawler.urls import normalize_target
 
     raw = list(targets) + (_read_seeds(seeds) if seeds else [])
+    if not raw and config_file is not None:  # a CI job's config may name its targets
+        raw = list(load_config_file(config_file).get("targets", ()))
     if not raw:
         raise UsageProblem(
             "no targets given", "pass a URL, e.g. minerscan scan https://example.org"
@@ -384,12 +429,13 @@ def _demo_targets(site: Any) -> tuple[str, ...]:
 @click.option("--dwell", type=float, default=None, help="Seconds to watch each page. Default: 5.")
 @report_options
 @verdict_options
+@progress_option
 @handle_errors
 def demo(
     db: str | None,
     dwell: float | None,
-    fmt: str,
-    output: Path | None,
+    fmt: tuple[str, ...],
+    output: tuple[Path, ...],
     fail_on: str | None,
     **options: Any,
 ) -> None:
@@ -422,42 +468,76 @@ def demo(
 @main.command()
 @db_option
 @click.option("--scan", "scan_id", type=int, default=None, help="Scan id. Default: the newest.")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=discover_config_file,
+    show_default="./minerscan.toml, or [tool.minerscan] in ./pyproject.toml",
+    help="A TOML file whose fail_on, baseline and [[suppressions]] apply.",
+)
 @report_options
 @verdict_options
 @handle_errors
 def report(
     db: str | None,
     scan_id: int | None,
-    fmt: str,
-    output: Path | None,
+    config_file: Path | None,
+    fmt: tuple[str, ...],
+    output: tuple[Path, ...],
     fail_on: str | None,
+    baseline: Path | None,
     exit_zero: bool | None,
     debug: bool | None,
 ) -> None:
     """Report a stored scan again, in any format, without crawling.
 
     \b
-    Example:
+    Examples:
       minerscan report --db scan.db --format csv -o scan.csv
+      minerscan report --format sarif -o scan.sarif --format markdown -o summary.md
+      minerscan report --baseline last-night.json --fail-on medium
     """
+    from minerscan.cli_output import report_targets, triage_for
     from storage import Store
 
-    store = Store.open(db or DEFAULT_DB)
+    config = _verdict_config(config_file, db, fail_on, baseline, exit_zero)
+    report_targets(fmt, output)
+    triage = triage_for(config)
+    store = Store.open(db or config.db)
     try:
         result = _load_scan(store, scan_id)
-        _report(result, fmt, output, str(store.url))
-        sys.exit(_stored_exit_code(result, fail_on, exit_zero))
+        _report(result, fmt, output, str(store.url), triage)
+        sys.exit(_stored_exit_code(result, config, triage))
     finally:
         store.close()
 
 
-def _stored_exit_code(result: Any, fail_on: str | None, exit_zero: bool | None) -> int:
+def _verdict_config(
+    config_file: Path | None,
+    db: str | None,
+    fail_on: str | None,
+    baseline: Path | None,
+    exit_zero: bool | None,
+) -> ScanConfig:
+    """Settings for a command that judges a stored scan: the file's, then the options given."""
+    return build_config(
+        config_file,
+        db=db,
+        fail_on=parse_severity(fail_on) if fail_on else None,
+        baseline=baseline,
+        exit_zero=exit_zero,
+    )
+
+
+def _stored_exit_code(result: Any, config: ScanConfig, triage: Triage) -> int:
     """The exit-code contract for a scan read back from the database."""
     return exit_code(
         result,
         incomplete=result.scan.status != "complete",
-        fail_on=parse_severity(fail_on or "high"),
-        exit_zero=bool(exit_zero),
+        fail_on=config.fail_on,
+        exit_zero=config.exit_zero,
+        counts=triage.counts,
     )
 
 
@@ -517,9 +597,10 @@ def reanalyze(
     db: str | None,
     scan_id: int | None,
     config_file: Path | None,
-    fmt: str,
-    output: Path | None,
+    fmt: tuple[str, ...],
+    output: tuple[Path, ...],
     fail_on: str | None,
+    baseline: Path | None,
     exit_zero: bool | None,
     debug: bool | None,
 ) -> None:
@@ -532,10 +613,14 @@ def reanalyze(
     Example:
       minerscan reanalyze --db survey.db --scan 3 --format json -o rescan.json
     """
+    from minerscan.cli_output import report_targets, triage_for
     from minerscan.scan import reanalyze as run_reanalysis
     from storage import Store
 
     config = build_config(config_file, db=db, debug=debug)
+    verdict = _verdict_config(config_file, db, fail_on, baseline, exit_zero)
+    report_targets(fmt, output)
+    triage = triage_for(verdict)
     context = load_context(config)
     store = Store.open(config.db)
     try:
@@ -546,8 +631,8 @@ def reanalyze(
             err=True,
         )
         result = run_reanalysis(store, scan_id, context, debug=config.debug, progress=_progress)
-        _report(result, fmt, output, str(store.url))
-        sys.exit(_stored_exit_code(result, fail_on, exit_zero))
+        _report(result, fmt, output, str(store.url), triage)
+        sys.exit(_stored_exit_code(result, verdict, triage))
     finally:
         store.close()
 
@@ -649,3 +734,7 @@ def signatures_info(config_file: Path | None) -> None:
         click.echo(f"yara  {path.name} (bundled)")
     for directory in config.extra_rule_dirs:
         click.echo(f"yara  {directory}/ (from config)")
+
+
+# Commands that live in their own modules register themselves on the group when imported.
+from minerscan import cli_ci, cli_research  # noqa: F401

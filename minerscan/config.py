@@ -1,6 +1,7 @@
 """Settings, read once into a typed config that rejects conflicting options at start-up.
 
-Sources, later ones winning: built-in defaults, a TOML file (``--config``), command-line options.
+Sources, later ones winning: built-in defaults, a TOML file (``--config``, else ``minerscan.toml``
+or ``[tool.minerscan]`` in ``pyproject.toml`` in the working directory), command-line options.
 Only :mod:`minerscan.cli` turns :class:`ConfigError` into a message and exit code 2.
 """
 
@@ -10,16 +11,24 @@ import os
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from analyzers.base import Severity
+from minerscan.reports.triage import Suppression, TriageError, check_expiry, parse_suppressions
 
 DEFAULT_DB = "minerscan.db"
 ENV_BROWSER = "MINERSCAN_CHROMIUM"
+FAIL_NEVER = "none"  # --fail-on none: findings never fail the run (an incomplete scan still does)
+CONFIG_FILE = "minerscan.toml"
+_SUPPRESSION_HINT = "edit the [[suppressions]] tables of the config file (minerscan init shows one)"
 
 
 class ConfigError(ValueError):
     """A usage or configuration error: the message says what is wrong and how to fix it."""
+
+    def __init__(self, message: str, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.hint = hint  # what to do, when "see --help" would not help
 
 
 @dataclass(frozen=True)
@@ -40,7 +49,7 @@ class ScanConfig:
     dom_bytes: int = 2 << 20
     browser_path: str | None = None
     closed_network: bool = False
-    fail_on: Severity = Severity.HIGH
+    fail_on: Severity | None = Severity.HIGH  # None: --fail-on none
     exit_zero: bool = False
     max_failed: float = 0.5  # fraction of failed pages above which the scan is incomplete
     resume: bool = False
@@ -48,8 +57,12 @@ class ScanConfig:
     extra_lists: tuple[Path, ...] = ()
     extra_rule_dirs: tuple[Path, ...] = ()
     list_sources: dict[str, str] = field(default_factory=dict)
+    baseline: Path | None = None  # a previous JSON report: only new findings count
+    suppressions: tuple[Suppression, ...] = ()
 
     def __post_init__(self) -> None:
+        if self.fail_on == FAIL_NEVER:
+            object.__setattr__(self, "fail_on", None)
         problems = []
         if self.depth < 0:
             problems.append("--depth must be 0 or more")
@@ -77,9 +90,11 @@ class ScanConfig:
         out: dict[str, Any] = {}
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in ("targets", "db", "list_sources"):
+            if f.name in ("targets", "db", "list_sources", "suppressions"):
                 continue
-            if isinstance(value, Severity):
+            if f.name == "fail_on" and value is None:
+                value = FAIL_NEVER
+            elif isinstance(value, Severity | Path):
                 value = str(value)
             elif isinstance(value, tuple):
                 value = [str(v) for v in value]
@@ -106,22 +121,57 @@ _FILE_KEYS = {
         "fail_on",
         "max_failed",
         "db",
+        "baseline",
+        "targets",
     },
     "signatures": {"lists", "rule_dirs", "sources"},
 }
 
 
-def load_config_file(path: Path) -> dict[str, Any]:
-    """Read a TOML config file into ScanConfig keyword arguments."""
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        return tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config file {path} does not exist") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read config file {path}: {exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+
+
+def discover_config_file(directory: Path | None = None) -> Path | None:
+    """``minerscan.toml`` in ``directory`` (default: the working directory), else its
+    ``pyproject.toml`` when that has a ``[tool.minerscan]`` table, else None."""
+    directory = directory or Path.cwd()
+    own = directory / CONFIG_FILE
+    if own.is_file():
+        return own
+    pyproject = directory / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            return None  # not ours to complain about unless it names us
+        if isinstance(data.get("tool"), dict) and "minerscan" in data["tool"]:
+            return pyproject
+    return None
+
+
+def load_config_file(path: Path) -> dict[str, Any]:
+    """Read a TOML config file (or ``[tool.minerscan]`` of a pyproject.toml) into ScanConfig
+    keyword arguments."""
+    data = _read_toml(path)
+    if path.name == "pyproject.toml":
+        tool = data.get("tool", {}).get("minerscan")
+        if not isinstance(tool, dict):
+            raise ConfigError(f"{path} has no [tool.minerscan] table")
+        data = dict(tool)
     out: dict[str, Any] = {}
+    if "suppressions" in data:
+        try:
+            out["suppressions"] = parse_suppressions(data.pop("suppressions"), str(path))
+        except TriageError as exc:
+            raise ConfigError(str(exc), _SUPPRESSION_HINT) from None
     for table, allowed in _FILE_KEYS.items():
         section = data.pop(table, {})
         if not isinstance(section, dict):
@@ -143,14 +193,24 @@ def load_config_file(path: Path) -> dict[str, Any]:
         out["list_sources"] = dict(out.pop("sources"))
     if "fail_on" in out:
         out["fail_on"] = parse_severity(out["fail_on"])
+    if "baseline" in out:
+        out["baseline"] = base / out["baseline"]
+    if "targets" in out:
+        targets = out["targets"]
+        if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
+            raise ConfigError(f"config file {path}: [scan] targets must be a list of URLs")
+        out["targets"] = tuple(targets)
     return out
 
 
-def parse_severity(value: str) -> Severity:
+def parse_severity(value: str) -> Severity | Literal["none"]:
+    """A severity name, or ``none`` (for --fail-on: findings never fail the run)."""
+    if value.strip().lower() == FAIL_NEVER:
+        return FAIL_NEVER
     try:
         return Severity.parse(value)
     except ValueError as exc:
-        raise ConfigError(str(exc)) from None
+        raise ConfigError(f"{exc}, or none") from None
 
 
 def build_config(file: Path | None = None, **options: Any) -> ScanConfig:
@@ -162,6 +222,11 @@ def build_config(file: Path | None = None, **options: Any) -> ScanConfig:
     if not values.get("browser_path") and os.environ.get(ENV_BROWSER):
         values["browser_path"] = os.environ[ENV_BROWSER]
     try:
-        return ScanConfig(**values)
+        config = ScanConfig(**values)
     except TypeError as exc:
         raise ConfigError(f"invalid setting: {exc}") from None
+    try:
+        check_expiry(config.suppressions)
+    except TriageError as exc:
+        raise ConfigError(str(exc), _SUPPRESSION_HINT) from None
+    return config

@@ -17,6 +17,7 @@ from analyzers.base import Verdict
 from minerscan.reports.escape import terminal_safe
 from minerscan.reports.json_report import summary
 from minerscan.reports.sites import site_results
+from minerscan.reports.triage import NO_TRIAGE, Triage, page_findings
 from minerscan.results import PageResult, ScanResult
 
 VERDICT_STYLE = {
@@ -28,7 +29,7 @@ VERDICT_STYLE = {
 MAX_REASONS = 4
 
 
-def _evidence(page: PageResult) -> Text:
+def _evidence(page: PageResult, triage: Triage) -> Text:
     text = Text()
     visit, analysis = page.visit, page.analysis
     lines: list[str] = []
@@ -39,9 +40,13 @@ def _evidence(page: PageResult) -> Text:
         lines += reasons[:MAX_REASONS]
         if len(reasons) > MAX_REASONS:
             lines.append(f"(+{len(reasons) - MAX_REASONS} more)")
-        rules = sorted({f.rule_id for f in analysis.findings})
+        marked = page_findings(page, triage)
+        rules = sorted({m.finding.rule_id for m in marked})
         if rules:
             lines.append("rules: " + ", ".join(rules))
+        muted = sorted({m.finding.rule_id for m in marked if not m.mark.counts})
+        if muted:
+            lines.append("suppressed or in baseline: " + ", ".join(muted))
     for i, line in enumerate(lines):
         if i:
             text.append("\n")
@@ -56,7 +61,7 @@ def _cpu(page: PageResult) -> str:
     return f"{cpu.worker_seconds:.2f} / {cpu.process_seconds:.2f}"
 
 
-def build_table(result: ScanResult) -> Table:
+def build_table(result: ScanResult, triage: Triage = NO_TRIAGE) -> Table:
     table = Table(title=f"minerscan scan {result.scan.id}", show_lines=True, expand=False)
     table.add_column("verdict", no_wrap=True)
     table.add_column("status", justify="right", no_wrap=True)
@@ -70,7 +75,7 @@ def build_table(result: ScanResult) -> Table:
             Text(str(page.visit.status) if page.visit.status is not None else "-"),
             Text(terminal_safe(page.visit.final_url or page.visit.url, limit=300)),
             Text(_cpu(page)),
-            _evidence(page),
+            _evidence(page, triage),
         )
     return table
 
@@ -84,7 +89,12 @@ def summary_line(result: ScanResult) -> str:
 
 
 def render(
-    result: ScanResult, *, db_url: str = "", color: bool = False, width: int | None = None
+    result: ScanResult,
+    *,
+    db_url: str = "",
+    color: bool = False,
+    width: int | None = None,
+    triage: Triage = NO_TRIAGE,
 ) -> str:
     buffer = io.StringIO()
     if width is None:  # a terminal's own width; 160 columns into a file or pipe
@@ -98,7 +108,7 @@ def render(
         emoji=False,
         markup=False,
     )
-    console.print(build_table(result))
+    console.print(build_table(result, triage))
     console.print(Text(summary_line(result)))
     for site in site_results(result):
         line = Text(f"site {terminal_safe(site.site)}: ")

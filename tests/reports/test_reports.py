@@ -96,8 +96,10 @@ def make_result(*, miner: bool = True, hostile: bool = False) -> ScanResult:
 @pytest.mark.parametrize("fmt", list(Format))
 def test_every_format_renders_every_page(fmt: Format) -> None:
     text = render(make_result(), fmt, db_url="sqlite:///x.db")
+    if fmt is Format.MARKDOWN:
+        text = text.replace("\\", "")  # Markdown escapes the characters it would act on
     assert "127.0.0.1:8000/blog/" in text
-    assert "192.0.2.7:1/" in text
+    assert "192.0.2.7:1/" in text  # SARIF: in the notification that it was not scanned
 
 
 def test_json_shape_is_the_documented_contract() -> None:
@@ -111,17 +113,23 @@ def test_json_shape_is_the_documented_contract() -> None:
         "tool_version",
         "signature_version",
     } <= set(doc["scan"])
-    assert doc["summary"] == {"pages": 3, "miner": 1, "suspicious": 0, "clean": 1, "failed": 1}
+    assert (
+        doc["summary"].items()
+        >= {"pages": 3, "miner": 1, "suspicious": 0, "clean": 1, "failed": 1}.items()
+    )
     miner = doc["pages"][1]
     assert {"url", "final_url", "status", "verdict", "error", "findings"} <= set(miner)
     assert miner["verdict"] == "miner"
-    assert miner["findings"][0] == {
-        "rule_id": "MS301",
-        "severity": "critical",
-        "title": "Stratum login on ws://127.0.0.1:9000/",
-        "evidence": {"pool": "ws://127.0.0.1:9000/", "wallet": "4AbC"},
-        "confidence": 1.0,
-    }
+    assert (
+        miner["findings"][0].items()
+        >= {
+            "rule_id": "MS301",
+            "severity": "critical",
+            "title": "Stratum login on ws://127.0.0.1:9000/",
+            "evidence": {"pool": "ws://127.0.0.1:9000/", "wallet": "4AbC"},
+            "confidence": 1.0,
+        }.items()
+    )
     # pages grouped by site: 127.0.0.1 has a miner page; the second host failed to load
     assert [(s["site"], s["verdict"], s["pages"]) for s in doc["sites"]] == [
         ("127.0.0.1", "miner", 2),
