@@ -2,25 +2,41 @@
 
 Web miners ship their hashing core (CryptoNight, RandomX) as wasm. Those cores are built from a
 handful of primitives whose compiled code has a recognisable shape, and they walk a scratchpad
-whose size shows up as constants. We decode every function (:mod:`analyzers.wasm_decode`), count
-its opcodes and a few short patterns, score it against each primitive and then judge the module:
+in a loop of their own. We decode every function (:mod:`analyzers.wasm_decode`), count its
+opcodes and a few short patterns, score it against each primitive and then judge the module:
 
-* **MS401 wasm miner core (HIGH)** — a scratchpad constant (or a miner's export name such as
-  ``cryptonight_hash`` / ``randomx``) *and* at least two mining primitives.
-* **MS402 crypto-heavy wasm (MEDIUM)** — two mining primitives without the scratchpad, one with
-  it, or a miner's export name on its own.
-* **MS403 wasm with a hash function (LOW)** — any one primitive (SHA-256 included) or scratchpad
-  constants alone.
+* **MS401 wasm miner core (HIGH)** — at least two mining primitives *and* scratchpad evidence: a
+  scratchpad mask constant (0x1FFFF0 and kin), a CryptoNight-style main loop or a RandomX-style
+  VM loop found by its operations (below), or a miner's export name such as ``cryptonight_hash``.
+  A name never counts without the two primitives.
+* **MS402 crypto-heavy wasm (MEDIUM)** — two mining primitives without scratchpad evidence, one
+  with it, or a miner's export name on its own.
+* **MS403 wasm with a hash function (LOW)** — any one primitive (SHA-1 and SHA-256 included) or
+  scratchpad evidence alone.
 
 "Mining primitives" are the ones CryptoNight and RandomX are built from: Keccak, AES, BLAKE,
-Groestl and Skein. SHA-256 is recognised and reported but never counts towards them, so a
-hashing or password library (SHA-256, argon2 = BLAKE2b only) stays at LOW or MEDIUM.
+Groestl and Skein. SHA-1 and SHA-256 are recognised and reported but never count towards them, so
+a hashing or password library (SHA-256, argon2 = BLAKE2b only) stays at LOW or MEDIUM.
 
-A function is scored only when it has at least :data:`MIN_SCORED_INSTRUCTIONS` instructions; a
-primitive matches when its score reaches :data:`MATCH_THRESHOLD`. Each scorer is built so that its
-generic part (density of xor, rotates, table lookups) tops out *below* the threshold: a match
-also needs something specific to that primitive (its rotation amounts, round constants, 25-lane
-state offsets, table lookups at AES/Groestl width). The weights are in each ``_score_*`` function.
+Compilers roll, unroll, inline and outline the same source differently at -O1…-O3/-Oz, so a
+primitive matches in one of two ways. Its *unrolled* score (the generic density part tops out
+below :data:`MATCH_THRESHOLD`; the rest needs something specific: rotation amounts, round
+constants, 25-lane offsets, lookups at AES/Groestl width), or its *rolled shape* (the few
+operations one loop iteration must contain: Keccak's rotate + xor + not-and, AES's byte-indexed
+table loads folded by xor, BLAKE's add-xor-rotate chain with its rotation amounts) together with
+a marker of that primitive anywhere in the module. Markers are literal tables in the data
+section (S-box, T-tables, round constants, rho/pi offsets, sigma) *or the operations that build
+them at run time*: GF(2^8) doubling by 0x1B (AES S-box and T-tables computed instead of stored),
+the x^8+x^6+x^5+x^4+1 LFSR (Keccak round constants computed instead of stored). Tiny rotate
+helpers that binaryen outlines are seen through. SIMD (0xFD) xor/and-not count with their
+scalar kin.
+
+The scratchpad loop is found by its operations too, so a mask computed at run time does not hide
+it: a loop that does an AES round (table lookups, or a call to an AES function), a 64-bit
+multiply (inline, or a call to a 64x64->128 helper) and at least two loads or stores whose
+address went through ``and`` is CryptoNight's main loop; a ``br_table`` dispatch over eight or
+more targets with a 64-bit multiply, float arithmetic and masked scratchpad accesses is
+RandomX's VM loop.
 """
 
 from __future__ import annotations
@@ -45,7 +61,9 @@ from minerscan.observations import PageVisit, WasmModule
 
 MIN_SCORED_INSTRUCTIONS = 40
 MATCH_THRESHOLD = 0.75
-INSTRUCTION_BUDGET = 1_000_000  # per module, about 2 s of Python; functions past it are partial
+ROLLED_SHAPE = 0.5  # a rolled round without a marker: reported in scores, never a match
+ROLLED_MATCH = 0.8  # a rolled round with its primitive's marker in the module
+INSTRUCTION_BUDGET = 600_000  # per module (about 0.5 s of Python); functions past it are partial
 MINING_PRIMITIVES = ("keccak", "aes", "blake", "groestl", "skein")
 
 _OP = OPCODE_BY_NAME
@@ -54,6 +72,12 @@ I32_XOR, I64_XOR = _OP["i32.xor"], _OP["i64.xor"]
 I32_AND, I64_AND = _OP["i32.and"], _OP["i64.and"]
 I32_ADD, I64_ADD = _OP["i32.add"], _OP["i64.add"]
 I32_SHR_U, I64_SHR_U = _OP["i32.shr_u"], _OP["i64.shr_u"]
+I32_SHR_S, I32_SHL, I32_MUL = _OP["i32.shr_s"], _OP["i32.shl"], _OP["i32.mul"]
+I64_MUL, I64_SHL = _OP["i64.mul"], _OP["i64.shl"]
+LOCAL_GET, LOCAL_SET, LOCAL_TEE = _OP["local.get"], _OP["local.set"], _OP["local.tee"]
+CALL, BR_TABLE, SELECT, LOOP, END = _OP["call"], _OP["br_table"], _OP["select"], _OP["loop"], 0x0B
+BLOCK_STARTS = frozenset({_OP["block"], _OP["loop"], _OP["if"]})
+V128_XOR, V128_ANDNOT, V128_NOT = _OP["v128.xor"], _OP["v128.andnot"], _OP["v128.not"]
 ROTATES = {
     _OP["i32.rotl"]: (32, 1),
     _OP["i32.rotr"]: (32, -1),
@@ -63,7 +87,12 @@ ROTATES = {
 TABLE_LOADS_32 = {_OP["i32.load"], _OP["i32.load8_u"]}
 TABLE_LOADS_64 = {_OP["i64.load"]}
 LANE_ACCESS_64 = {_OP["i64.load"], _OP["i64.store"]}
-LOOP = _OP["loop"]
+LANE_LOADS_32 = frozenset({0xFD09, 0xFD56})  # v128.load32_splat, v128.load32_lane (gathers)
+MEMORY_ACCESSES = frozenset(range(0x28, 0x3F)) | {0xFD00, 0xFD0B} | LANE_LOADS_32
+WIDE_ACCESSES = {_OP["i64.load"], _OP["i64.store"], 0xFD00, 0xFD0B}
+FLOAT_ARITHMETIC = frozenset(range(0x92, 0xA7))  # f32/f64 add, sub, mul, div, sqrt, min, max ...
+# "and" masks that pick one byte, already scaled for a 2-, 4- or 8-byte table entry
+BYTE_MASKS = frozenset({0xFF, 0x1FE, 0x3FC, 0x7F8})
 
 # fmt: off
 # Rotation amounts, all expressed as rotate-left (a rotr by k is a rotl by width - k).
@@ -74,6 +103,7 @@ BLAKE_ROTL = {32: frozenset({16, 20, 24, 25}),  # BLAKE-256 / BLAKE2s: rotr 16, 
 SKEIN_512_ROTL = frozenset({46, 36, 19, 37, 33, 27, 14, 42, 17, 49, 39, 44, 9, 54, 56, 30, 34, 24,
                             13, 50, 10, 25, 29, 43, 8, 35, 22})
 SHA256_ROTL = frozenset({30, 19, 10, 26, 21, 7, 25, 14, 15, 13})  # rotr 2,13,22,6,11,25,7,18,17,19
+SHA1_ROTL = frozenset({5, 30})
 
 KECCAK_ROUND_CONSTANTS = frozenset({
     0x0000000000008082, 0x800000000000808A, 0x8000000080008000, 0x000000000000808B,
@@ -85,6 +115,12 @@ KECCAK_ROUND_CONSTANTS = frozenset({
 })
 THREEFISH_KEY_PARITY = 0x1BD11BDAA9FC1A22
 SHA256_FIRST_K = 0x428A2F98
+SHA1_K = frozenset({0x5A827999, 0x6ED9EBA1, 0x8F1BBCDC, 0xCA62C1D6})
+BLAKE256_C = frozenset({0x243F6A88, 0x85A308D3, 0x13198A2E, 0x03707344})
+GF_POLY = 0x1B  # AES's x^8 + x^4 + x^3 + x + 1, as xtime applies it
+GF_POLY_FULL = 0x11B
+AES_AFFINE = 0x63
+KECCAK_LFSR_TAPS = frozenset({0x71, 0x171})  # x^8 + x^6 + x^5 + x^4 + 1, with or without x^8
 
 # Scratchpad masks are "size - alignment": 2 MiB (CryptoNight, RandomX L3), 1 MiB (cn-lite),
 # 256 KiB (cn-pico, RandomX L2). Almost nothing else masks addresses with these.
@@ -101,24 +137,63 @@ SCRATCHPAD_MASKS = {
 SCRATCHPAD_ITERATIONS = {0x80000: "524288 main-loop iterations", 0x40000: "262144 main-loop iterations"}
 SCRATCHPAD_SIZES = {0x200000: "2 MiB scratchpad size", 0x100000: "1 MiB scratchpad size"}
 TELLING_CONSTANTS = (set(SCRATCHPAD_MASKS) | set(SCRATCHPAD_ITERATIONS) | set(SCRATCHPAD_SIZES)
-                     | KECCAK_ROUND_CONSTANTS | {THREEFISH_KEY_PARITY, SHA256_FIRST_K})
+                     | KECCAK_ROUND_CONSTANTS | SHA1_K | BLAKE256_C
+                     | {THREEFISH_KEY_PARITY, SHA256_FIRST_K})
 
 # Well-known tables as they sit in a data segment (little-endian where the entries are words).
 DATA_SIGNATURES = {
     bytes.fromhex("637c777bf26b6fc53001672bfed7ab76"): ("aes", "AES S-box"),
     bytes.fromhex("a56363c6847c7cf8997777ee8d7b7bf6"): ("aes", "AES T-table"),
+    bytes.fromhex("c66363a5f87c7c84ee777799f67b7b8d"): ("aes", "AES T-table"),
+    bytes.fromhex("01020408102040801b36"): ("aes", "AES key-schedule round constants"),
     bytes.fromhex("8280000000000000" "8a80000000000080"): ("keccak", "Keccak round constants"),
+    bytes.fromhex("0103060a0f151c242d37020e1b29380819"): ("keccak", "Keccak rho offsets"),
+    bytes.fromhex("0a070b111203051008151804"): ("keccak", "Keccak pi lane order"),
+    bytes.fromhex("0e0a0408090f0d06010c00020b070503"): ("blake", "BLAKE sigma permutations"),
+    bytes.fromhex("886a3f24d308a3852e8a1913"): ("blake", "BLAKE-256 constants"),
     bytes.fromhex("982f8a4291443771"): ("sha256", "SHA-256 K constants"),
     bytes.fromhex("221afca9da1bd11b"): ("skein", "Threefish key-schedule constant"),
 }
 
-MINER_NAME = re.compile(r"crypto_?night|(?:^|[_.])cn_(?:slow_|fast_)?hash|random_?x|(?:^|[_.])rx_slow_hash",
-                        re.IGNORECASE)
-CRYPTO_NAME = re.compile(r"hash|keccak|sha3|blake|groestl|skein|jh256|aes|sha256|argon", re.IGNORECASE)
+MINER_NAME = re.compile(
+    r"crypto_?night|(?:^|[_.])cn_(?:slow_|fast_)?hash|(?:^|[_.])hash_cn(?:$|_)|random_?x"
+    r"|(?:^|[_.])rx_slow_hash",
+    re.IGNORECASE,
+)
+CRYPTO_NAME = re.compile(r"hash|keccak|sha3|blake|groestl|skein|jh256|aes|sha256|sha1|argon",
+                         re.IGNORECASE)
 # fmt: on
 
 _U64 = (1 << 64) - 1
 _WINDOW = 8  # instructions of context a pattern may span
+
+
+@dataclass
+class LoopShape:
+    """What one loop's body (nested loops included) does, for the scratchpad-loop judgement."""
+
+    function: int = -1
+    start: int = 0  # instruction position of the ``loop``
+    instructions: int = 0
+    mul64: int = 0  # i64.mul / i64x2.mul
+    lookups: int = 0  # byte-indexed table loads
+    masked: int = 0  # loads/stores whose address went through ``and`` just before
+    runtime_masked: int = 0  # ... with a mask that was not a literal
+    wide_accesses: int = 0  # i64 and v128 loads and stores
+    floats: int = 0
+    dispatch: int = 0  # widest br_table
+    calls: set[int] = field(default_factory=set)
+
+    def absorb(self, inner: LoopShape) -> None:
+        self.mul64 += inner.mul64
+        self.lookups += inner.lookups
+        self.masked += inner.masked
+        self.runtime_masked += inner.runtime_masked
+        self.wide_accesses += inner.wide_accesses
+        self.floats += inner.floats
+        self.dispatch = max(self.dispatch, inner.dispatch)
+        if len(self.calls) < 32:
+            self.calls |= inner.calls
 
 
 @dataclass
@@ -128,69 +203,208 @@ class FunctionFeatures:
     instructions: int = 0
     opcodes: Counter[int] = field(default_factory=Counter)
     not64: int = 0  # x ^ -1 (Keccak chi)
-    byte_extracts: int = 0  # & 0xff, >> 24, >> 56
+    chi: int = 0  # a not followed by an and (64-bit, or v128.andnot)
+    byte_extracts: int = 0  # & 0xff (or 0xff scaled to an entry size), >> 24, >> 56
     lookups32: int = 0  # 32-bit loads shortly after a byte extract (AES tables, S-boxes)
     lookups64: int = 0  # 64-bit loads shortly after a byte extract (Groestl tables)
+    table_bases: set[int] = field(default_factory=set)  # static addresses those loads used
     xor_then_rotate: dict[int, int] = field(default_factory=lambda: {32: 0, 64: 0})  # BLAKE G
+    xor_rotates: dict[int, int] = field(default_factory=lambda: {32: 0, 64: 0})  # no add needed
     rotate_then_xor64: int = 0  # Skein MIX
     rotation_amounts: dict[int, set[int]] = field(default_factory=lambda: {32: set(), 64: set()})
+    rotates64: int = 0  # i64 rotates, by a constant or not
     lane_offsets: set[int] = field(default_factory=set)
     constants: set[int] = field(default_factory=set)  # telling ones only, as unsigned
-    loops: int = 0
+    gf_doubling: int = 0  # xtime: the GF(2^8) reduction by 0x1B after a shift
+    aes_affine: int = 0  # x ^ 0x63 (the S-box's affine constant)
+    keccak_lfsr: int = 0  # the round-constant LFSR's feedback taps applied after a shift
+    shr32_64: int = 0  # i64 >> 32 (the halves of a 64x64->128 multiply)
+    loops: list[LoopShape] = field(default_factory=list)
+    callees: set[int] = field(default_factory=set)
     partial: bool = False
 
+    @property
+    def mul128_helper(self) -> bool:
+        return self.opcodes[I64_MUL] >= 3 and self.shr32_64 >= 2
 
-def _collect(code: bytes, budget: int) -> FunctionFeatures:
+
+def _rotate_helpers(layout: ModuleLayout) -> dict[int, int]:
+    """Tiny functions that only rotate their argument (binaryen outlines them at -Oz): index to
+    the rotate opcode, so that a call to one reads as the rotate itself."""
+    helpers = {}
+    for body in layout.functions:
+        if len(body.code) > 24:
+            continue
+        try:
+            ops = [op for op, _ in iter_instructions(body.code)]
+        except WasmDecodeError:
+            continue
+        rotates = [op for op in ops if op in ROTATES]
+        if len(rotates) == 1 and len(ops) <= 6 and not any(op in MEMORY_ACCESSES for op in ops):
+            helpers[body.index] = rotates[0]
+    return helpers
+
+
+def _collect(code: bytes, budget: int, helpers: dict[int, int]) -> FunctionFeatures:  # noqa: C901, PLR0912, PLR0915 - one pass over hot code, kept flat for speed
     """Stream one body through the pattern counters, stopping at the budget or the first error."""
     f = FunctionFeatures()
+    opcodes = f.opcodes
     window: list[tuple[int, int | None]] = []
-    recent_byte_extract = -_WINDOW
+    recent_byte_extract = recent_not = recent_mask = -_WINDOW
+    runtime_mask = False
+    pending_tables = 0  # table addresses computed but not loaded yet (SIMD gathers load later)
+    masked_locals: dict[int, bool] = {}  # locals holding a masked address: was the mask runtime?
+    control: list[LoopShape | None] = []  # open blocks; a LoopShape for each open loop
+    loops: list[LoopShape] = []  # the open loops, innermost last
+    prev: tuple[int, int | None] = (-1, None)
+    position = 0
     try:
         for position, (op, imm) in enumerate(iter_instructions(code)):
             if position >= budget:
                 f.partial = True
                 break
-            f.opcodes[op] += 1
-            prev = window[-1] if window else (-1, None)
-            if op == I32_CONST or op == I64_CONST:
+            if op == CALL:
+                if imm in helpers:
+                    op = helpers[imm]
+                elif imm is not None and len(f.callees) < 256:
+                    f.callees.add(imm)
+                    if loops:
+                        loops[-1].calls.add(imm)
+            opcodes[op] += 1
+            if op in BLOCK_STARTS:
+                if op == LOOP:
+                    shape = LoopShape(start=position)
+                    control.append(shape)
+                    loops.append(shape)
+                else:
+                    control.append(None)
+            elif op == END:
+                if control and (closed := control.pop()) is not None:
+                    loops.pop()
+                    closed.instructions = position - closed.start
+                    if loops:
+                        loops[-1].absorb(closed)
+                    if len(f.loops) < 64 and (closed.mul64 or closed.masked or closed.lookups):
+                        f.loops.append(closed)
+            elif op == LOCAL_GET:
+                if imm in masked_locals:
+                    recent_mask, runtime_mask = position, masked_locals[imm]
+            elif op == LOCAL_SET or op == LOCAL_TEE:
+                if position - recent_mask <= 3 and imm is not None and len(masked_locals) < 64:
+                    masked_locals[imm] = runtime_mask
+                else:
+                    masked_locals.pop(imm, None)  # type: ignore[arg-type]
+            elif op == I32_CONST or op == I64_CONST:
                 value = imm & _U64 if imm is not None else -1
                 if value in TELLING_CONSTANTS:
                     f.constants.add(value)
             elif op in ROTATES:
                 width, direction = ROTATES[op]
+                if width == 64:
+                    f.rotates64 += 1
                 if prev[0] in (I32_CONST, I64_CONST) and prev[1] is not None:
                     f.rotation_amounts[width].add((prev[1] * direction) % width)
                 add = I64_ADD if width == 64 else I32_ADD
                 xor = I64_XOR if width == 64 else I32_XOR
-                if len(window) >= 2 and window[-2][0] == xor and any(o == add for o, _ in window):
-                    f.xor_then_rotate[width] += 1
+                if len(window) >= 2 and window[-2][0] == xor:
+                    f.xor_rotates[width] += 1
+                    if any(o == add for o, _ in window):
+                        f.xor_then_rotate[width] += 1
             elif op == I64_XOR:
                 if (prev[0] == I64_CONST and prev[1] == -1) or (
                     len(window) >= 2 and window[-2] == (I64_CONST, -1)
                 ):
                     f.not64 += 1
+                    recent_not = position
                 if any(o in ROTATES and ROTATES[o][0] == 64 for o, _ in window[-4:]) and any(
                     o == I64_ADD for o, _ in window
                 ):
                     f.rotate_then_xor64 += 1
+            elif op == I32_XOR:
+                if prev == (I32_CONST, AES_AFFINE):
+                    f.aes_affine += 1
+                elif prev[0] == I32_CONST and prev[1] in KECCAK_LFSR_TAPS:
+                    if any(w == (I32_CONST, 1) for w in window) or any(
+                        o == I32_SHL for o, _ in window
+                    ):
+                        f.keccak_lfsr += 1
+                elif prev == (I32_CONST, GF_POLY_FULL) and any(o == I32_SHL for o, _ in window):
+                    f.gf_doubling += 1
             elif op == I32_AND or op == I64_AND:
-                if prev[1] == 0xFF and prev[0] in (I32_CONST, I64_CONST):
+                if prev[0] in (I32_CONST, I64_CONST) and prev[1] in BYTE_MASKS:
                     f.byte_extracts += 1
                     recent_byte_extract = position
+                else:
+                    recent_mask = position
+                    runtime_mask = prev[0] not in (I32_CONST, I64_CONST)
+                    if prev == (I32_CONST, GF_POLY) and any(
+                        o in (I32_SHR_S, I32_SHR_U, I32_SHL) for o, _ in window
+                    ):
+                        f.gf_doubling += 1
+                if op == I64_AND and position - recent_not <= 3:
+                    f.chi += 1
+            elif op == I32_ADD:
+                if (
+                    position - recent_byte_extract <= 3
+                    and prev[0] == I32_CONST
+                    and prev[1] is not None
+                    and prev[1] >= 256
+                ):
+                    pending_tables = min(pending_tables + 1, 64)
+                    if len(f.table_bases) < 64:
+                        f.table_bases.add(prev[1])
+            elif op == I32_MUL or op == SELECT:
+                if any(w == (I32_CONST, GF_POLY) for w in window[-3:]):
+                    f.gf_doubling += 1
             elif op == I32_SHR_U or op == I64_SHR_U:
-                if prev[1] in (24, 56) and prev[0] in (I32_CONST, I64_CONST):
-                    f.byte_extracts += 1
-                    recent_byte_extract = position
-            elif op == LOOP:
-                f.loops += 1
-            if op in LANE_ACCESS_64 and imm is not None and imm % 8 == 0 and imm <= 0x10000:
-                f.lane_offsets.add(imm)
-            if position - recent_byte_extract <= 6:
-                if op in TABLE_LOADS_32:
-                    f.lookups32 += 1
-                elif op in TABLE_LOADS_64:
-                    f.lookups64 += 1
-            window.append((op, imm))
+                if prev[0] in (I32_CONST, I64_CONST):
+                    if prev[1] in (24, 56):
+                        f.byte_extracts += 1
+                        recent_byte_extract = position
+                    elif prev[1] == 32 and op == I64_SHR_U:
+                        f.shr32_64 += 1
+            elif op == I64_MUL or op == 0xFDD5:
+                if loops:
+                    loops[-1].mul64 += 1
+            elif op == V128_ANDNOT:
+                f.chi += 1
+            elif op == BR_TABLE:
+                if loops and imm is not None:
+                    loops[-1].dispatch = max(loops[-1].dispatch, imm)
+            if op in MEMORY_ACCESSES:
+                if op in LANE_ACCESS_64 and imm is not None and imm % 8 == 0 and imm <= 0x10000:
+                    f.lane_offsets.add(imm)
+                gather = op in LANE_LOADS_32 and pending_tables > 0
+                if gather or (
+                    position - recent_byte_extract <= 6
+                    and (op in TABLE_LOADS_32 or op in TABLE_LOADS_64)
+                ):
+                    pending_tables = max(0, pending_tables - 1)
+                    if op in TABLE_LOADS_32 or gather:
+                        f.lookups32 += 1
+                    else:
+                        f.lookups64 += 1
+                    if loops:
+                        loops[-1].lookups += 1
+                    base = imm if imm and imm >= 256 else None
+                    if base is None and prev[0] == I32_ADD and len(window) >= 2:
+                        before = window[-2]
+                        if before[0] == I32_CONST and before[1] is not None and before[1] >= 256:
+                            base = before[1]
+                    if base is not None and len(f.table_bases) < 64:
+                        f.table_bases.add(base)
+                if loops:
+                    shape = loops[-1]
+                    if op in WIDE_ACCESSES:
+                        shape.wide_accesses += 1
+                    if position - recent_mask <= 6:
+                        shape.masked += 1
+                        if runtime_mask:
+                            shape.runtime_masked += 1
+            elif loops and op in FLOAT_ARITHMETIC:
+                loops[-1].floats += 1
+            prev = (op, imm)
+            window.append(prev)
             if len(window) > _WINDOW:
                 del window[0]
             f.instructions = position + 1
@@ -203,19 +417,59 @@ def _ratio(count: int, total: int) -> float:
     return count / total if total else 0.0
 
 
-def _score_keccak(f: FunctionFeatures) -> float:
+@dataclass(frozen=True)
+class ModuleMarkers:
+    """Evidence of a primitive that need not sit in the function doing the rounds: its tables in
+    the data section, its constants, or the operations that compute those at run time."""
+
+    keccak: tuple[str, ...] = ()
+    aes: tuple[str, ...] = ()
+    blake: tuple[str, ...] = ()
+
+    def of(self, primitive: str) -> tuple[str, ...]:
+        return getattr(self, primitive, ())
+
+
+def _module_markers(
+    features: list[FunctionFeatures], data_hits: list[tuple[str, str]]
+) -> ModuleMarkers:
+    found: dict[str, list[str]] = {"keccak": [], "aes": [], "blake": []}
+    for primitive, label in data_hits:
+        if primitive in found:
+            found[primitive].append(f"{label} in data")
+    constants = set().union(*(f.constants for f in features)) if features else set()
+    if len(constants & KECCAK_ROUND_CONSTANTS) >= 2:
+        found["keccak"].append("Keccak round constants in code")
+    if sum(f.keccak_lfsr for f in features):
+        found["keccak"].append("Keccak round constants computed by their LFSR")
+    if len(constants & BLAKE256_C) >= 2:
+        found["blake"].append("BLAKE-256 constants in code")
+    if sum(f.gf_doubling for f in features):
+        what = "GF(2^8) doubling by 0x1B"
+        if sum(f.aes_affine for f in features):
+            what += " and the S-box affine constant 0x63"
+        found["aes"].append(f"{what} (AES tables or S-box computed at run time)")
+    return ModuleMarkers(**{k: tuple(dict.fromkeys(v)) for k, v in found.items()})
+
+
+def _score_keccak(f: FunctionFeatures, markers: ModuleMarkers) -> float:
     """Dense i64 xor (0.3), xor with -1 (0.15), i64 rotates (0.15); specific (0.4): ten Keccak
-    rotation amounts in add-free code, two round constants, or 20 distinct 8-byte lane offsets."""
-    xor = f.opcodes[I64_XOR]
-    rotates = sum(f.opcodes[op] for op, (width, _) in ROTATES.items() if width == 64)
+    rotation amounts in add-free code, two round constants, or 20 distinct 8-byte lane offsets.
+    Rolled: a 64-bit rotate, a not-and (chi) and five i64 xors in code with few i64 adds."""
+    xor = f.opcodes[I64_XOR] + f.opcodes[V128_XOR]
+    rotates = f.rotates64
     score = 0.3 * min(1.0, _ratio(xor, f.instructions) / 0.12)
     score += 0.15 if f.not64 >= 5 else 0.0
     score += 0.15 if rotates >= 10 else 0.0
     rho = len(f.rotation_amounts[64] & KECCAK_RHO)
     round_constants = len(f.constants & KECCAK_ROUND_CONSTANTS)
     lanes = len({o for o in f.lane_offsets if o % 8 == 0}) if xor >= 20 else 0
+    few_adds = f.opcodes[I64_ADD] * 2 <= xor
     if (rho >= 10 and f.opcodes[I64_ADD] * 4 < xor) or round_constants >= 2 or lanes >= 20:
         score += 0.4
+    if rotates and f.chi and xor >= 5 and few_adds:
+        own = rho >= 8 or round_constants >= 2 or lanes >= 20
+        score = max(score, ROLLED_MATCH if own or markers.keccak else ROLLED_SHAPE)
     return score
 
 
@@ -229,32 +483,51 @@ def _score_table_cipher(lookups: int, xor: int, f: FunctionFeatures) -> float:
     return score if lookups >= 16 else min(score, 0.5)
 
 
-def _score_aes(f: FunctionFeatures) -> float:
-    return _score_table_cipher(f.lookups32, f.opcodes[I32_XOR], f)
+def _t_tables(bases: set[int]) -> bool:
+    """Three or more byte-indexed tables 1 KiB apart: Te0..Te3 (or Td0..Td3)."""
+    return sum(1 for b in bases if b + 1024 in bases) >= 2
 
 
-def _score_groestl(f: FunctionFeatures) -> float:
+def _score_aes(f: FunctionFeatures, markers: ModuleMarkers) -> float:
+    """The unrolled table score; rolled: four byte-indexed 32-bit loads folded by xor, matching
+    with 1 KiB-spaced tables or an AES marker; table-free: GF(2^8) doubling among xors."""
+    xor = f.opcodes[I32_XOR] + f.opcodes[V128_XOR]  # SLP-vectorised rounds fold lookups in v128
+    score = _score_table_cipher(f.lookups32, xor, f)
+    if f.lookups32 >= 4 and xor >= 3:
+        specific = _t_tables(f.table_bases) or markers.aes
+        score = max(score, ROLLED_MATCH if specific else ROLLED_SHAPE)
+    if f.gf_doubling and xor >= 4:
+        score = max(score, ROLLED_MATCH if (f.aes_affine or f.gf_doubling >= 2) else ROLLED_SHAPE)
+    return score
+
+
+def _score_groestl(f: FunctionFeatures, markers: ModuleMarkers) -> float:
     return _score_table_cipher(f.lookups64, f.opcodes[I64_XOR], f)
 
 
-def _score_blake(f: FunctionFeatures) -> float:
+def _score_blake(f: FunctionFeatures, markers: ModuleMarkers) -> float:
     """Rotates of a fresh xor with an add just before, the G function's shape (0.5 at 16), BLAKE
-    rotation amounts (0.3 for three distinct), add/xor/rotate density (0.2 at 20 %)."""
+    rotation amounts (0.3 for three distinct), add/xor/rotate density (0.2 at 20 %). Rolled: one
+    G (two rotates of a fresh xor) with three BLAKE rotation amounts, or with a BLAKE marker."""
     best = 0.0
     for width, add, xor in ((32, I32_ADD, I32_XOR), (64, I64_ADD, I64_XOR)):
         rotates = sum(f.opcodes[op] for op, (w, _) in ROTATES.items() if w == width)
         arx = f.opcodes[add] + f.opcodes[xor] + rotates
+        amounts = len(f.rotation_amounts[width] & BLAKE_ROTL[width]) >= 3
         score = 0.5 * min(1.0, f.xor_then_rotate[width] / 16)
-        score += 0.3 if len(f.rotation_amounts[width] & BLAKE_ROTL[width]) >= 3 else 0.0
+        score += 0.3 if amounts else 0.0
         score += 0.2 * min(1.0, _ratio(arx, f.instructions) / 0.2)
+        if f.xor_rotates[width] >= 2:
+            specific = amounts or (markers.blake and len(f.rotation_amounts[width]) >= 2)
+            score = max(score, ROLLED_MATCH if specific else ROLLED_SHAPE)
         best = max(best, score)
     return best
 
 
-def _score_skein(f: FunctionFeatures) -> float:
+def _score_skein(f: FunctionFeatures, markers: ModuleMarkers) -> float:
     """xor of a fresh rotate after an add, Threefish MIX (0.5 at 16); the key-schedule constant
     or eight Skein-512 rotation amounts in code without xor -1 (0.3); i64 ARX density (0.2)."""
-    rotates = sum(f.opcodes[op] for op, (w, _) in ROTATES.items() if w == 64)
+    rotates = f.rotates64
     arx = f.opcodes[I64_ADD] + f.opcodes[I64_XOR] + rotates
     score = 0.5 * min(1.0, f.rotate_then_xor64 / 16)
     specific = THREEFISH_KEY_PARITY in f.constants or (
@@ -265,10 +538,18 @@ def _score_skein(f: FunctionFeatures) -> float:
     return score
 
 
-def _score_sha256(f: FunctionFeatures) -> float:
+def _score_sha256(f: FunctionFeatures, markers: ModuleMarkers) -> float:
     """Six SHA-256 rotation amounts (0.5), its first round constant (0.3), i32 xor density (0.2)."""
     score = 0.5 if len(f.rotation_amounts[32] & SHA256_ROTL) >= 6 else 0.0
     score += 0.3 if SHA256_FIRST_K in f.constants else 0.0
+    score += 0.2 * min(1.0, _ratio(f.opcodes[I32_XOR], f.instructions) / 0.08)
+    return score
+
+
+def _score_sha1(f: FunctionFeatures, markers: ModuleMarkers) -> float:
+    """Rotates by 5 and 30 (0.5), two of its four round constants (0.3), i32 xor density (0.2)."""
+    score = 0.5 if SHA1_ROTL <= f.rotation_amounts[32] else 0.0
+    score += 0.3 if len(f.constants & SHA1_K) >= 2 else 0.0
     score += 0.2 * min(1.0, _ratio(f.opcodes[I32_XOR], f.instructions) / 0.08)
     return score
 
@@ -280,6 +561,7 @@ SCORERS = {
     "groestl": _score_groestl,
     "skein": _score_skein,
     "sha256": _score_sha256,
+    "sha1": _score_sha1,
 }
 
 
@@ -317,8 +599,10 @@ class WasmFingerprint:
     functions: tuple[FunctionStats, ...] = ()
     primitives: tuple[PrimitiveMatch, ...] = ()
     scratchpad_constants: tuple[str, ...] = ()  # scratchpad masks found: what counts
+    scratchpad_loops: tuple[str, ...] = ()  # main/VM loops found by their operations: count too
     size_constants: tuple[str, ...] = ()  # scratchpad sizes / iteration counts: reported only
     data_signatures: tuple[str, ...] = ()
+    markers: tuple[str, ...] = ()  # primitive markers (tables, runtime constant builders)
     crypto_fraction: float = 0.0  # share of all instructions inside crypto-like functions
     exports: tuple[str, ...] = ()
     imports: tuple[str, ...] = ()
@@ -330,14 +614,19 @@ class WasmFingerprint:
         return tuple(p.name for p in self.primitives if p.name in MINING_PRIMITIVES)
 
     @property
+    def scratchpad_evidence(self) -> tuple[str, ...]:
+        return self.scratchpad_constants + self.scratchpad_loops
+
+    @property
     def severity(self) -> Severity | None:
         """The module's judgement, per the thresholds in this module's docstring."""
         mining = len(self.mining_primitives)
-        if mining >= 2 and (self.scratchpad_constants or self.miner_names):
+        scratchpad = self.scratchpad_evidence
+        if mining >= 2 and (scratchpad or self.miner_names):
             return Severity.HIGH
-        if mining >= 2 or (mining and self.scratchpad_constants) or self.miner_names:
+        if mining >= 2 or (mining and scratchpad) or self.miner_names:
             return Severity.MEDIUM
-        if self.primitives or self.scratchpad_constants:
+        if self.primitives or scratchpad:
             return Severity.LOW
         return None
 
@@ -353,8 +642,10 @@ class WasmFingerprint:
                 for p in self.primitives
             ],
             "scratchpad_constants": list(self.scratchpad_constants),
+            "scratchpad_loops": list(self.scratchpad_loops),
             "size_constants": list(self.size_constants),
             "data_signatures": list(self.data_signatures),
+            "markers": list(self.markers),
             "crypto_fraction": round(self.crypto_fraction, 3),
             "miner_names": list(self.miner_names),
             "crypto_names": list(self.crypto_names[:20]),
@@ -413,19 +704,26 @@ def _judge(
     names = dict(layout.function_names)
     names.update(dict(layout.exported_functions))  # export names are what a page can call
     miner_names, crypto_names = _telling_names(exports, imports, tuple(names.values()))
+    helpers = _rotate_helpers(layout)
     budget = INSTRUCTION_BUDGET
-    stats: list[FunctionStats] = []
-    module_constants: set[int] = set()
+    collected: list[tuple[FunctionBody, FunctionFeatures | None]] = []
     for body in layout.functions:
         if budget <= 0:
-            stats.append(_unscored(body, names))
+            collected.append((body, None))
             continue
-        features = _collect(body.code, budget)
+        features = _collect(body.code, budget, helpers)
         budget -= features.instructions
-        module_constants |= features.constants
-        stats.append(_function_stats(body, names, features))
+        collected.append((body, features))
+    every = [f for _, f in collected if f is not None]
     data_hits = _data_signatures(layout)
+    markers = _module_markers(every, data_hits)
+    stats = [
+        _function_stats(body, names, f, markers) if f is not None else _unscored(body, names)
+        for body, f in collected
+    ]
+    module_constants: set[int] = set().union(*(f.constants for f in every)) if every else set()
     primitives = _primitive_matches(stats, data_hits)
+    matched = {name: set(p.functions) for p in primitives for name in (p.name,)}
     total = sum(fn.instructions for fn in stats)
     crypto = sum(fn.instructions for fn in stats if fn.crypto_like)
     decodable = bool(layout.sections) or not layout.errors
@@ -437,14 +735,51 @@ def _judge(
         functions=tuple(stats),
         primitives=primitives,
         scratchpad_constants=_scratchpad_evidence(module_constants),
+        scratchpad_loops=_scratchpad_loops(collected, matched),
         size_constants=_size_constants(module_constants),
         data_signatures=tuple(label for _, label in data_hits),
+        markers=tuple(m for name in ("keccak", "aes", "blake") for m in markers.of(name)),
         crypto_fraction=_ratio(crypto, total),
         exports=exports,
         imports=imports,
         miner_names=miner_names,
         crypto_names=crypto_names,
     )
+
+
+def _scratchpad_loops(
+    collected: list[tuple[FunctionBody, FunctionFeatures | None]], matched: dict[str, set[int]]
+) -> tuple[str, ...]:
+    """CryptoNight main loops and RandomX VM loops, found by what their bodies do (see the module
+    docstring); a call counts for what its callee (or the callee's callees) does."""
+    features = {body.index: f for body, f in collected if f is not None}
+    aes_functions = matched.get("aes", set())
+    mul_helpers = {index for index, f in features.items() if f.mul128_helper}
+
+    def reaches(callees: set[int], targets: set[int]) -> bool:
+        if callees & targets:
+            return True
+        return any(features[c].callees & targets for c in callees if c in features)
+
+    found: list[str] = []
+    for index, f in features.items():
+        for loop in f.loops:
+            multiply = loop.mul64 > 0 or reaches(loop.calls, mul_helpers)
+            if not multiply or loop.masked < 2:
+                continue
+            runtime = " (mask computed at run time)" if loop.runtime_masked >= 2 else ""
+            aes = loop.lookups >= 4 or reaches(loop.calls, aes_functions)
+            if aes and loop.wide_accesses >= 4:
+                found.append(
+                    f"function {index}: CryptoNight-style main loop (AES round, 64-bit multiply, "
+                    f"masked scratchpad reads and writes{runtime})"
+                )
+            elif loop.dispatch >= 8 and loop.floats:
+                found.append(
+                    f"function {index}: RandomX-style VM loop ({loop.dispatch}-way dispatch, "
+                    f"64-bit multiply, float arithmetic, masked scratchpad accesses{runtime})"
+                )
+    return tuple(dict.fromkeys(found))[:10]
 
 
 def _telling_names(*name_lists: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -461,12 +796,12 @@ def _unscored(body: FunctionBody, names: dict[int, str]) -> FunctionStats:
 
 
 def _function_stats(
-    body: FunctionBody, names: dict[int, str], f: FunctionFeatures
+    body: FunctionBody, names: dict[int, str], f: FunctionFeatures, markers: ModuleMarkers
 ) -> FunctionStats:
     scores: tuple[tuple[str, float], ...] = ()
     matched: tuple[str, ...] = ()
     if f.instructions >= MIN_SCORED_INSTRUCTIONS:
-        scores = tuple((name, round(scorer(f), 3)) for name, scorer in SCORERS.items())
+        scores = tuple((name, round(scorer(f, markers), 3)) for name, scorer in SCORERS.items())
         matched = tuple(name for name, score in scores if score >= MATCH_THRESHOLD)
     top = tuple((OPCODE_NAMES.get(op, hex(op)), count) for op, count in f.opcodes.most_common(8))
     return FunctionStats(
@@ -482,11 +817,12 @@ def _function_stats(
 
 
 def _data_signatures(layout: ModuleLayout) -> list[tuple[str, str]]:
-    return [
+    hits = [
         (primitive, label)
         for pattern, (primitive, label) in DATA_SIGNATURES.items()
         if any(pattern in segment for segment in layout.data_segments)
     ]
+    return list(dict.fromkeys(hits))
 
 
 def _primitive_matches(
@@ -505,7 +841,7 @@ def _primitive_matches(
     # A well-known table in the data segment vouches for a primitive whose code scored close to
     # the threshold (compilers sometimes split a round across functions).
     for primitive, _ in data_hits:
-        if primitive in found:
+        if primitive in found or primitive in {m.name for m in matches}:
             continue
         near = [fn for fn in stats if dict(fn.scores).get(primitive, 0.0) >= 0.5]
         if near:
@@ -530,8 +866,6 @@ def _size_constants(constants: set[int]) -> tuple[str, ...]:
     sizes = {**SCRATCHPAD_ITERATIONS, **SCRATCHPAD_SIZES}
     return tuple(f"{value:#x}: {label}" for value, label in sizes.items() if value in constants)
 
-
-# --- rules -----------------------------------------------------------------------------------
 
 _CACHE_SIZE = 64
 _fingerprints: dict[tuple[str, int], WasmFingerprint] = {}  # content-addressed, so safe to share

@@ -81,10 +81,20 @@ table.fill
 # how many u32 immediates each 0xFC sub-opcode carries (memory/table indices are u32-encoded too)
 _PREFIXED_FC_IMMEDIATES = (0, 0, 0, 0, 0, 0, 0, 0, 2, 1, 2, 1, 2, 1, 2, 1, 1, 1)
 
+# The 0xFD (SIMD) instructions the fingerprint looks at, numbered 0xFD00 + sub-opcode; the others
+# decode by immediate shape and print as op0xfd...
+_SIMD_NAMES = {
+    0: "v128.load", 11: "v128.store", 12: "v128.const", 13: "i8x16.shuffle", 14: "i8x16.swizzle",
+    77: "v128.not", 78: "v128.and", 79: "v128.andnot", 80: "v128.or", 81: "v128.xor",
+    171: "i32x4.shl", 173: "i32x4.shr_u", 174: "i32x4.add", 181: "i32x4.mul", 203: "i64x2.shl",
+    205: "i64x2.shr_u", 206: "i64x2.add", 213: "i64x2.mul",
+}
+
 OPCODE_NAMES: dict[int, str] = dict(_CONTROL_NAMES)
 OPCODE_NAMES.update({0x28 + i: name for i, name in enumerate(_MEMORY_NAMES)})
 OPCODE_NAMES.update({0x45 + i: name for i, name in enumerate(_NUMERIC_NAMES)})
 OPCODE_NAMES.update({0xFC00 + i: name for i, name in enumerate(_PREFIXED_FC_NAMES)})
+OPCODE_NAMES.update({0xFD00 + sub: name for sub, name in _SIMD_NAMES.items()})
 OPCODE_BY_NAME: dict[str, int] = {name: code for code, name in OPCODE_NAMES.items()}
 
 assert len(_NUMERIC_NAMES) == 0xC4 - 0x45 + 1, "numeric opcode table out of step with the spec"
@@ -389,7 +399,8 @@ def iter_instructions(code: bytes) -> Iterator[Instruction]:
 
     Raises :class:`WasmDecodeError` where the body stops making sense (unknown opcode, truncated
     immediate); everything yielded before that is valid. For loads and stores ``immediate`` is the
-    static offset; for ``*.const`` the value (floats are not needed, so ``None``).
+    static offset; for ``*.const`` the value (floats are not needed, so ``None``); for ``call`` the
+    function index; for ``br_table`` the number of targets (how wide a dispatch is).
     """
     reader = ByteReader(code)
     for _ in range(reader.vector_length()):  # local declarations: (count, type) pairs
@@ -425,9 +436,11 @@ def _read_instruction(reader: ByteReader) -> Instruction:
             reader.sleb(33)  # a type index for multi-value blocks
         return Instruction(opcode)
     if opcode == 0x0E:
-        for _ in range(reader.vector_length()):
+        targets = reader.vector_length()
+        for _ in range(targets):
             reader.uleb()
-        return Instruction(opcode, reader.uleb())
+        reader.uleb()  # the default target
+        return Instruction(opcode, targets)
     if opcode in (0x11, 0x13):
         type_index = reader.uleb()
         reader.uleb()
