@@ -42,9 +42,11 @@ RandomX's VM loop.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import compress, count, groupby
 from typing import Any
 
 from analyzers.base import Finding, Severity, rule
@@ -53,9 +55,11 @@ from analyzers.wasm_decode import (
     OPCODE_NAMES,
     FunctionBody,
     ModuleLayout,
+    TokenizedBody,
     WasmDecodeError,
     decode_module,
     iter_instructions,
+    tokenize_body,
 )
 from minerscan.observations import PageVisit, WasmModule
 
@@ -113,6 +117,8 @@ KECCAK_ROUND_CONSTANTS = frozenset({
     0x8000000000000080, 0x000000000000800A, 0x800000008000000A, 0x8000000080008080,
     0x8000000080008008,
 })
+# the ones that are not also everyday small numbers (0x88, 0x8A, 0x808B ...)
+KECCAK_WIDE_ROUND_CONSTANTS = frozenset(c for c in KECCAK_ROUND_CONSTANTS if c > 0xFFFF)
 THREEFISH_KEY_PARITY = 0x1BD11BDAA9FC1A22
 SHA256_FIRST_K = 0x428A2F98
 SHA1_K = frozenset({0x5A827999, 0x6ED9EBA1, 0x8F1BBCDC, 0xCA62C1D6})
@@ -245,172 +251,310 @@ def _rotate_helpers(layout: ModuleLayout) -> dict[int, int]:
     return helpers
 
 
-def _collect(code: bytes, budget: int, helpers: dict[int, int]) -> FunctionFeatures:  # noqa: C901, PLR0912, PLR0915 - one pass over hot code, kept flat for speed
-    """Stream one body through the pattern counters, stopping at the budget or the first error."""
-    f = FunctionFeatures()
-    opcodes = f.opcodes
-    window: list[tuple[int, int | None]] = []
-    recent_byte_extract = recent_not = recent_mask = -_WINDOW
-    runtime_mask = False
-    pending_tables = 0  # table addresses computed but not loaded yet (SIMD gathers load later)
-    masked_locals: dict[int, bool] = {}  # locals holding a masked address: was the mask runtime?
-    control: list[LoopShape | None] = []  # open blocks; a LoopShape for each open loop
-    loops: list[LoopShape] = []  # the open loops, innermost last
-    prev: tuple[int, int | None] = (-1, None)
-    position = 0
-    try:
-        for position, (op, imm) in enumerate(iter_instructions(code)):
-            if position >= budget:
-                f.partial = True
-                break
-            if op == CALL:
-                if imm in helpers:
-                    op = helpers[imm]
-                elif imm is not None and len(f.callees) < 256:
-                    f.callees.add(imm)
-                    if loops:
-                        loops[-1].calls.add(imm)
-            opcodes[op] += 1
-            if op in BLOCK_STARTS:
-                if op == LOOP:
-                    shape = LoopShape(start=position)
-                    control.append(shape)
-                    loops.append(shape)
-                else:
-                    control.append(None)
-            elif op == END:
-                if control and (closed := control.pop()) is not None:
-                    loops.pop()
-                    closed.instructions = position - closed.start
-                    if loops:
-                        loops[-1].absorb(closed)
-                    if len(f.loops) < 64 and (closed.mul64 or closed.masked or closed.lookups):
-                        f.loops.append(closed)
-            elif op == LOCAL_GET:
-                if imm in masked_locals:
-                    recent_mask, runtime_mask = position, masked_locals[imm]
-            elif op == LOCAL_SET or op == LOCAL_TEE:
-                if position - recent_mask <= 3 and imm is not None and len(masked_locals) < 64:
-                    masked_locals[imm] = runtime_mask
-                else:
-                    masked_locals.pop(imm, None)  # type: ignore[arg-type]
-            elif op == I32_CONST or op == I64_CONST:
-                value = imm & _U64 if imm is not None else -1
-                if value in TELLING_CONSTANTS:
-                    f.constants.add(value)
-            elif op in ROTATES:
-                width, direction = ROTATES[op]
-                if width == 64:
-                    f.rotates64 += 1
-                if prev[0] in (I32_CONST, I64_CONST) and prev[1] is not None:
-                    f.rotation_amounts[width].add((prev[1] * direction) % width)
-                add = I64_ADD if width == 64 else I32_ADD
-                xor = I64_XOR if width == 64 else I32_XOR
-                if len(window) >= 2 and window[-2][0] == xor:
-                    f.xor_rotates[width] += 1
-                    if any(o == add for o, _ in window):
-                        f.xor_then_rotate[width] += 1
-            elif op == I64_XOR:
-                if (prev[0] == I64_CONST and prev[1] == -1) or (
-                    len(window) >= 2 and window[-2] == (I64_CONST, -1)
-                ):
-                    f.not64 += 1
-                    recent_not = position
-                if any(o in ROTATES and ROTATES[o][0] == 64 for o, _ in window[-4:]) and any(
-                    o == I64_ADD for o, _ in window
-                ):
-                    f.rotate_then_xor64 += 1
-            elif op == I32_XOR:
-                if prev == (I32_CONST, AES_AFFINE):
-                    f.aes_affine += 1
-                elif prev[0] == I32_CONST and prev[1] in KECCAK_LFSR_TAPS:
-                    if any(w == (I32_CONST, 1) for w in window) or any(
-                        o == I32_SHL for o, _ in window
-                    ):
-                        f.keccak_lfsr += 1
-                elif prev == (I32_CONST, GF_POLY_FULL) and any(o == I32_SHL for o, _ in window):
-                    f.gf_doubling += 1
-            elif op == I32_AND or op == I64_AND:
-                if prev[0] in (I32_CONST, I64_CONST) and prev[1] in BYTE_MASKS:
-                    f.byte_extracts += 1
-                    recent_byte_extract = position
-                else:
-                    recent_mask = position
-                    runtime_mask = prev[0] not in (I32_CONST, I64_CONST)
-                    if prev == (I32_CONST, GF_POLY) and any(
-                        o in (I32_SHR_S, I32_SHR_U, I32_SHL) for o, _ in window
-                    ):
-                        f.gf_doubling += 1
-                if op == I64_AND and position - recent_not <= 3:
-                    f.chi += 1
-            elif op == I32_ADD:
-                if (
-                    position - recent_byte_extract <= 3
-                    and prev[0] == I32_CONST
-                    and prev[1] is not None
-                    and prev[1] >= 256
-                ):
-                    pending_tables = min(pending_tables + 1, 64)
-                    if len(f.table_bases) < 64:
-                        f.table_bases.add(prev[1])
-            elif op == I32_MUL or op == SELECT:
-                if any(w == (I32_CONST, GF_POLY) for w in window[-3:]):
-                    f.gf_doubling += 1
-            elif op == I32_SHR_U or op == I64_SHR_U:
-                if prev[0] in (I32_CONST, I64_CONST):
-                    if prev[1] in (24, 56):
-                        f.byte_extracts += 1
-                        recent_byte_extract = position
-                    elif prev[1] == 32 and op == I64_SHR_U:
-                        f.shr32_64 += 1
-            elif op == I64_MUL or op == 0xFDD5:
-                if loops:
-                    loops[-1].mul64 += 1
-            elif op == V128_ANDNOT:
-                f.chi += 1
-            elif op == BR_TABLE:
-                if loops and imm is not None:
-                    loops[-1].dispatch = max(loops[-1].dispatch, imm)
-            if op in MEMORY_ACCESSES:
-                if op in LANE_ACCESS_64 and imm is not None and imm % 8 == 0 and imm <= 0x10000:
-                    f.lane_offsets.add(imm)
-                gather = op in LANE_LOADS_32 and pending_tables > 0
-                if gather or (
-                    position - recent_byte_extract <= 6
-                    and (op in TABLE_LOADS_32 or op in TABLE_LOADS_64)
-                ):
-                    pending_tables = max(0, pending_tables - 1)
-                    if op in TABLE_LOADS_32 or gather:
-                        f.lookups32 += 1
-                    else:
-                        f.lookups64 += 1
-                    if loops:
-                        loops[-1].lookups += 1
-                    base = imm if imm and imm >= 256 else None
-                    if base is None and prev[0] == I32_ADD and len(window) >= 2:
-                        before = window[-2]
-                        if before[0] == I32_CONST and before[1] is not None and before[1] >= 256:
-                            base = before[1]
-                    if base is not None and len(f.table_bases) < 64:
-                        f.table_bases.add(base)
-                if loops:
-                    shape = loops[-1]
-                    if op in WIDE_ACCESSES:
-                        shape.wide_accesses += 1
-                    if position - recent_mask <= 6:
-                        shape.masked += 1
-                        if runtime_mask:
-                            shape.runtime_masked += 1
-            elif loops and op in FLOAT_ARITHMETIC:
-                loops[-1].floats += 1
-            prev = (op, imm)
-            window.append(prev)
-            if len(window) > _WINDOW:
-                del window[0]
-            f.instructions = position + 1
-    except WasmDecodeError:
-        f.partial = True
+def _collect(code: bytes, budget: int, helpers: dict[int, int]) -> FunctionFeatures:
+    """Gather one body's features, stopping at the budget or the first undecodable instruction.
+
+    Works on the positions of the few opcodes each pattern starts from (list comprehensions and
+    bisection, not a Python loop per instruction) and decodes an immediate only where a pattern
+    needs it, which keeps a 2 MB module well under a second.
+    """
+    body = tokenize_body(code, budget)
+    ops = body.ops
+    f = FunctionFeatures(instructions=len(ops), partial=body.error is not None or body.budget_hit)
+    if not ops:
+        return f
+    value = _Immediates(body)
+    for i in [i for i, op in enumerate(ops) if op == CALL]:
+        callee = value(i)
+        if callee in helpers:
+            ops[i] = helpers[callee]
+        elif callee is not None and len(f.callees) < 256:
+            f.callees.add(callee)
+    f.opcodes.update(ops)
+    starts = sorted(compress(count(), map(_PATTERN_STARTS.__contains__, ops)), key=ops.__getitem__)
+    positions = {op: list(group) for op, group in groupby(starts, key=ops.__getitem__)}
+    for group in positions.values():
+        group.sort()
+
+    def at(*wanted: int) -> list[int]:
+        return sorted(i for op in wanted for i in positions.get(op, ()))
+
+    def const_before(i: int, back: int = 1) -> int | None:
+        j = i - back
+        return value(j) if j >= 0 and ops[j] in (I32_CONST, I64_CONST) else None
+
+    f.constants = _telling_constants(body)
+    _rotations(f, ops, at(*ROTATES), const_before)
+    byte_extracts = _byte_extracts_and_masks(f, ops, at, const_before)
+    nots = []
+    for i in positions.get(I64_XOR, ()):
+        if const_before(i) == -1 or const_before(i, 2) == -1:
+            nots.append(i)
+        recent = ops[max(0, i - 4) : i]
+        if (
+            any(o in ROTATES and ROTATES[o][0] == 64 for o in recent)
+            and I64_ADD in ops[max(0, i - _WINDOW) : i]
+        ):
+            f.rotate_then_xor64 += 1
+    f.not64 = len(nots)
+    f.chi = f.opcodes[V128_ANDNOT] + sum(
+        1 for i in positions.get(I64_AND, ()) if _within(nots, i - 3, i)
+    )
+    for i in positions.get(I32_XOR, ()):
+        c = const_before(i)
+        if c == AES_AFFINE:
+            f.aes_affine += 1
+        elif c in KECCAK_LFSR_TAPS and (
+            I32_SHL in ops[max(0, i - _WINDOW) : i]
+            or any(const_before(j + 1) == 1 for j in range(max(0, i - _WINDOW), i))
+        ):
+            f.keccak_lfsr += 1
+        elif c == GF_POLY_FULL and I32_SHL in ops[max(0, i - _WINDOW) : i]:
+            f.gf_doubling += 1
+    for i in at(I32_MUL, SELECT):
+        if any(const_before(j + 1) == GF_POLY for j in range(max(0, i - 3), i)):
+            f.gf_doubling += 1
+    table_adds = sorted(
+        {
+            j
+            for e in byte_extracts
+            for j in range(e + 1, min(e + 4, len(ops)))
+            if ops[j] == I32_ADD and (c := const_before(j)) is not None and c >= 256
+        }
+    )
+    for i in table_adds:
+        if len(f.table_bases) < 64:
+            f.table_bases.add(const_before(i) or 0)
+    lookups = _lookups(f, ops, at, value, byte_extracts, table_adds)
+    for i in at(*LANE_ACCESS_64):
+        offset = value(i)
+        if offset is not None and offset % 8 == 0 and offset <= 0x10000:
+            f.lane_offsets.add(offset)
+    f.loops = _loop_shapes(ops, at, value, lookups, positions)
     return f
+
+
+# Opcodes some pattern starts from (or that a loop summary counts); the rest are only counted.
+_PATTERN_STARTS = frozenset(
+    {I32_XOR, I64_XOR, I32_AND, I64_AND, I32_SHR_U, I64_SHR_U, I32_MUL, SELECT, I64_MUL, 0xFDD5,
+     BR_TABLE, CALL, LOOP, END, _OP["block"], _OP["if"], *ROTATES, *MEMORY_ACCESSES,
+     *FLOAT_ARITHMETIC}
+)  # fmt: skip
+
+
+def _leb(value: int, signed: bool) -> bytes:
+    out = bytearray()
+    while True:
+        byte, value = value & 0x7F, value >> 7
+        if signed:
+            done = (value == 0 and not byte & 0x40) or (value == -1 and byte & 0x40)
+        else:
+            done = value == 0
+        out.append(byte | (0 if done else 0x80))
+        if done:
+            return bytes(out)
+
+
+def _const_encodings() -> re.Pattern[bytes]:
+    """Every telling constant as the bytes of an i32.const or i64.const carrying it."""
+    encodings = set()
+    for value in TELLING_CONSTANTS:
+        signed64 = value - (1 << 64) if value >> 63 else value
+        encodings.add(b"\x42" + _leb(signed64, True))
+        if value < 1 << 32:
+            signed32 = value - (1 << 32) if value >> 31 else value
+            encodings.add(b"\x41" + _leb(signed32, True))
+    return re.compile(b"|".join(re.escape(e) for e in sorted(encodings, key=len, reverse=True)))
+
+
+_TELLING_ENCODINGS = _const_encodings()
+
+
+def _telling_constants(body: TokenizedBody) -> set[int]:
+    """The telling constants among the body's instructions, found by a byte search (only the
+    matches that start an instruction, and end where the next one starts, count)."""
+    hits = list(_TELLING_ENCODINGS.finditer(body.code))
+    if not hits:
+        return set()
+    starts = dict(zip(body.offsets, range(len(body.offsets))))
+    found = set()
+    for hit in hits:
+        index = starts.get(hit.start())
+        if index is None:
+            continue
+        following = body.offsets[index + 1] if index + 1 < len(body.offsets) else len(body.code)
+        if following == hit.end() and (v := body.immediate(index)) is not None:
+            found.add(v & _U64)
+    return found
+
+
+class _Immediates:
+    """Immediates decoded on demand and remembered (most instructions never need theirs)."""
+
+    __slots__ = ("body", "cache")
+
+    def __init__(self, body: TokenizedBody) -> None:
+        self.body = body
+        self.cache: dict[int, int | None] = {}
+
+    def __call__(self, index: int) -> int | None:
+        if index not in self.cache:
+            self.cache[index] = self.body.immediate(index)
+        return self.cache[index]
+
+
+def _within(sorted_positions: list[int], low: int, high: int) -> bool:
+    """Is there a position p with low <= p < high?"""
+    k = bisect_left(sorted_positions, low)
+    return k < len(sorted_positions) and sorted_positions[k] < high
+
+
+def _count(sorted_positions: list[int], low: int, high: int) -> int:
+    return bisect_left(sorted_positions, high) - bisect_left(sorted_positions, low)
+
+
+def _rotations(f: FunctionFeatures, ops: list[int], rotates: list[int], const_before) -> None:  # type: ignore[no-untyped-def]
+    for i in rotates:
+        width, direction = ROTATES[ops[i]]
+        if width == 64:
+            f.rotates64 += 1
+        amount = const_before(i)
+        if amount is not None:
+            f.rotation_amounts[width].add((amount * direction) % width)
+        if i >= 2 and ops[i - 2] == (I64_XOR if width == 64 else I32_XOR):
+            f.xor_rotates[width] += 1
+            if (I64_ADD if width == 64 else I32_ADD) in ops[max(0, i - _WINDOW) : i]:
+                f.xor_then_rotate[width] += 1
+
+
+def _byte_extracts_and_masks(f: FunctionFeatures, ops: list[int], at, const_before) -> list[int]:  # type: ignore[no-untyped-def]
+    """Positions of byte extracts; also GF doubling by 0x1B and the shifts of a 128-bit multiply."""
+    extracts = []
+    for i in at(I32_AND, I64_AND):
+        c = const_before(i)
+        if c in BYTE_MASKS:
+            extracts.append(i)
+        elif c == GF_POLY and any(
+            o in (I32_SHR_S, I32_SHR_U, I32_SHL) for o in ops[max(0, i - _WINDOW) : i]
+        ):
+            f.gf_doubling += 1
+    for i in at(I32_SHR_U, I64_SHR_U):
+        c = const_before(i)
+        if c in (24, 56):
+            extracts.append(i)
+        elif c == 32 and ops[i] == I64_SHR_U:
+            f.shr32_64 += 1
+    extracts.sort()
+    f.byte_extracts = len(extracts)
+    return extracts
+
+
+def _lookups(f, ops, at, value, byte_extracts, table_adds) -> list[int]:  # type: ignore[no-untyped-def]
+    """Positions of table loads: a load shortly after a byte extract, or a SIMD lane load
+    gathering addresses computed just before (a vectorised AES round)."""
+    found = []
+    for i in at(*TABLE_LOADS_32, *TABLE_LOADS_64, *LANE_LOADS_32):
+        op = ops[i]
+        if op in LANE_LOADS_32:
+            if not _within(table_adds, i - 40, i):
+                continue
+        elif not _within(byte_extracts, i - 6, i):
+            continue
+        found.append(i)
+        if op in TABLE_LOADS_64:
+            f.lookups64 += 1
+            continue
+        f.lookups32 += 1
+        offset = value(i)
+        if offset is not None and offset >= 256 and len(f.table_bases) < 64:
+            f.table_bases.add(offset)
+    return found
+
+
+def _loop_shapes(ops, at, value, lookups, positions) -> list[LoopShape]:  # type: ignore[no-untyped-def]
+    """Summaries of the function's loops (nested loops included in their parents)."""
+    spans = []
+    stack: list[int | None] = []
+    for i in at(_OP["block"], LOOP, _OP["if"], END):
+        op = ops[i]
+        if op == END:
+            if stack and (start := stack.pop()) is not None:
+                spans.append((start, i))
+        else:
+            stack.append(i if op == LOOP else None)
+    if not spans:
+        return []
+    masks, runtime = _mask_events(ops, at, value)
+    accesses = at(*MEMORY_ACCESSES)
+    masked = [i for i in accesses if _within(masks, i - 6, i)]
+    runtime_masked = [i for i in accesses if _within(runtime, i - 6, i)]
+    wide = [i for i in accesses if ops[i] in WIDE_ACCESSES]
+    multiplies = at(I64_MUL, 0xFDD5)
+    floats = at(*FLOAT_ARITHMETIC)
+    tables = positions.get(BR_TABLE, [])
+    calls = positions.get(CALL, [])
+    shapes = []
+    for start, end in spans:
+        shape = LoopShape(
+            start=start,
+            instructions=end - start,
+            mul64=_count(multiplies, start, end),
+            lookups=_count(lookups, start, end),
+            masked=_count(masked, start, end),
+            runtime_masked=_count(runtime_masked, start, end),
+            wide_accesses=_count(wide, start, end),
+            floats=_count(floats, start, end),
+        )
+        if not (shape.mul64 or shape.masked or shape.lookups):
+            continue
+        k = bisect_left(tables, start)
+        while k < len(tables) and tables[k] < end:
+            shape.dispatch = max(shape.dispatch, value(tables[k]) or 0)
+            k += 1
+        k = bisect_left(calls, start)
+        while k < len(calls) and calls[k] < end and len(shape.calls) < 32:
+            callee = value(calls[k])
+            if callee is not None:
+                shape.calls.add(callee)
+            k += 1
+        shapes.append(shape)
+        if len(shapes) >= 64:
+            break
+    return shapes
+
+
+def _mask_events(ops, at, value) -> tuple[list[int], list[int]]:  # type: ignore[no-untyped-def]
+    """Positions where an address is masked: an ``and`` that is not a byte extract, or a read of
+    a local that such an ``and`` was stored to. Second list: those whose mask was not literal."""
+    events, runtime = [], []
+    masked_locals: dict[int, bool] = {}
+    for i in at(I32_AND, I64_AND):
+        c = ops[i - 1] in (I32_CONST, I64_CONST) and i >= 1
+        if c and value(i - 1) in BYTE_MASKS:
+            continue
+        events.append(i)
+        if not c:
+            runtime.append(i)
+        for j in range(i + 1, min(i + 4, len(ops))):
+            if ops[j] in (LOCAL_SET, LOCAL_TEE) and len(masked_locals) < 64:
+                local = value(j)
+                if local is not None:
+                    masked_locals[local] = masked_locals.get(local, False) or not c
+                break
+    if masked_locals:
+        body = value.body
+        starts = dict(zip(body.offsets, range(len(body.offsets))))
+        for local, is_runtime in masked_locals.items():
+            pattern = bytes([LOCAL_GET]) + _leb(local, False)
+            at_byte = body.code.find(pattern)
+            while at_byte >= 0:
+                index = starts.get(at_byte)
+                if index is not None and ops[index] == LOCAL_GET:
+                    events.append(index)
+                    if is_runtime:
+                        runtime.append(index)
+                at_byte = body.code.find(pattern, at_byte + 1)
+    return sorted(events), sorted(runtime)
 
 
 def _ratio(count: int, total: int) -> float:
@@ -438,17 +582,17 @@ def _module_markers(
         if primitive in found:
             found[primitive].append(f"{label} in data")
     constants = set().union(*(f.constants for f in features)) if features else set()
-    if len(constants & KECCAK_ROUND_CONSTANTS) >= 2:
+    if len(constants & KECCAK_WIDE_ROUND_CONSTANTS) >= 2:
         found["keccak"].append("Keccak round constants in code")
     if sum(f.keccak_lfsr for f in features):
         found["keccak"].append("Keccak round constants computed by their LFSR")
     if len(constants & BLAKE256_C) >= 2:
         found["blake"].append("BLAKE-256 constants in code")
-    if sum(f.gf_doubling for f in features):
-        what = "GF(2^8) doubling by 0x1B"
-        if sum(f.aes_affine for f in features):
-            what += " and the S-box affine constant 0x63"
-        found["aes"].append(f"{what} (AES tables or S-box computed at run time)")
+    if sum(f.gf_doubling for f in features) and sum(f.aes_affine for f in features):
+        found["aes"].append(
+            "GF(2^8) doubling by 0x1B and the S-box affine constant 0x63 (AES tables or S-box "
+            "computed at run time)"
+        )
     return ModuleMarkers(**{k: tuple(dict.fromkeys(v)) for k, v in found.items()})
 
 
@@ -468,7 +612,8 @@ def _score_keccak(f: FunctionFeatures, markers: ModuleMarkers) -> float:
     if (rho >= 10 and f.opcodes[I64_ADD] * 4 < xor) or round_constants >= 2 or lanes >= 20:
         score += 0.4
     if rotates and f.chi and xor >= 5 and few_adds:
-        own = rho >= 8 or round_constants >= 2 or lanes >= 20
+        wide_constants = len(f.constants & KECCAK_WIDE_ROUND_CONSTANTS)
+        own = rho >= 8 or wide_constants >= 2 or lanes >= 20
         score = max(score, ROLLED_MATCH if own or markers.keccak else ROLLED_SHAPE)
     return score
 
@@ -489,15 +634,17 @@ def _t_tables(bases: set[int]) -> bool:
 
 
 def _score_aes(f: FunctionFeatures, markers: ModuleMarkers) -> float:
-    """The unrolled table score; rolled: four byte-indexed 32-bit loads folded by xor, matching
-    with 1 KiB-spaced tables or an AES marker; table-free: GF(2^8) doubling among xors."""
+    """The unrolled table score; rolled: four byte-indexed 32-bit loads folded by xor (and at
+    least one per 50 instructions: the round is the function's work), matching
+    with 1 KiB-spaced tables or an AES marker; table-free: GF(2^8) doubling among xors, with
+    the marker (doubling and the affine constant somewhere in the module)."""
     xor = f.opcodes[I32_XOR] + f.opcodes[V128_XOR]  # SLP-vectorised rounds fold lookups in v128
     score = _score_table_cipher(f.lookups32, xor, f)
-    if f.lookups32 >= 4 and xor >= 3:
+    if f.lookups32 >= 4 and xor >= 3 and _ratio(f.lookups32, f.instructions) >= 0.02:
         specific = _t_tables(f.table_bases) or markers.aes
         score = max(score, ROLLED_MATCH if specific else ROLLED_SHAPE)
     if f.gf_doubling and xor >= 4:
-        score = max(score, ROLLED_MATCH if (f.aes_affine or f.gf_doubling >= 2) else ROLLED_SHAPE)
+        score = max(score, ROLLED_MATCH if markers.aes else ROLLED_SHAPE)
     return score
 
 

@@ -15,8 +15,10 @@ that function, which callers mark partial.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import accumulate, compress, count
 from typing import NamedTuple
 
 WASM_MAGIC = b"\x00asm"
@@ -497,3 +499,149 @@ def _read_simd(reader: ByteReader) -> Instruction:
     elif sub > 0x113:  # past relaxed SIMD
         raise WasmDecodeError(f"unknown SIMD instruction {sub} at offset {reader.pos}")
     return Instruction(0xFD00 + sub)
+
+
+# How TokenizedBody.immediate reads each one-byte opcode's immediate on its fast path: 0 none,
+# 1 one u32, 2 a memarg, 3 an s32, 4 an s64; anything else (blocks, br_table, prefixes, floats)
+# goes through _read_instruction. Also which opcodes never stand alone (see _NEEDS_IMMEDIATE).
+_NONE, _U32, _MEMARG, _S32, _S64, _SLOW = range(6)
+_FAST_KIND = bytearray([_SLOW] * 256)
+for _op in range(0x45, 0xC5):
+    _FAST_KIND[_op] = _NONE
+for _op in (0x00, 0x01, 0x05, 0x0B, 0x0F, 0x1A, 0x1B, 0xD1):
+    _FAST_KIND[_op] = _NONE
+for _op in _U32_IMMEDIATE:
+    _FAST_KIND[_op] = _U32
+for _op in range(0x28, 0x3F):
+    _FAST_KIND[_op] = _MEMARG
+_FAST_KIND[0x41], _FAST_KIND[0x42] = _S32, _S64
+
+
+# One instruction per match, for the common encodings; a lone byte (the last alternative) means
+# "not covered here" and sends that instruction through _read_instruction. LEB128 immediates
+# are bounded to their widths' byte counts; overflow inside the last byte is left to the reader
+# only on the slow path, which is harmless here (the value is not used for control flow).
+_U32_LEB = rb"[\x80-\xff]{0,4}[\x00-\x7f]"
+_U64_LEB = rb"[\x80-\xff]{0,9}[\x00-\x7f]"
+_MEMARG_RE = rb"[\x00-\x3f]" + _U64_LEB  # alignment without the multi-memory bit, offset
+_TOKEN = re.compile(
+    b"|".join(
+        [
+            rb"[\x45-\xc4\x00\x01\x05\x0b\x0f\x1a\x1b\xd1]",
+            rb"[\x0c\x0d\x10\x12\x20-\x26\x3f\x40\xd2]" + _U32_LEB,
+            rb"[\x28-\x3e]" + _MEMARG_RE,
+            rb"[\x41\x02-\x04]" + _U32_LEB,  # i32.const; block types (shorthand or type index)
+            rb"\x42" + _U64_LEB,
+            rb"\x43[\x00-\xff]{4}",
+            rb"\x44[\x00-\xff]{8}",
+            rb"[\x11\x13]" + _U32_LEB + _U32_LEB,
+            rb"\xfd[\x00-\x0b\x5c\x5d]" + _MEMARG_RE,
+            rb"\xfd[\x54-\x5b]" + _MEMARG_RE + rb"[\x00-\xff]",
+            rb"\xfd[\x0c\x0d][\x00-\xff]{16}",
+            rb"\xfd[\x15-\x22][\x00-\xff]",
+            rb"\xfd(?:[\x0e-\x14\x23-\x53\x5e-\x7f]|[\x80-\xff]\x01|[\x80-\x93]\x02)",
+            rb"\xfc[\x00-\x07]",
+            rb"\xfc[\x09\x0b\x0d\x0f\x10\x11]" + _U32_LEB,
+            rb"\xfc[\x08\x0a\x0c\x0e]" + _U32_LEB + _U32_LEB,
+            rb"[\x00-\xff]",
+        ]
+    ),
+    re.DOTALL,
+)
+# Opcodes whose instruction is never a single byte: a one-byte token of these is the fallback.
+_NEEDS_IMMEDIATE = bytes(
+    op for op in range(256) if _FAST_KIND[op] != _NONE
+)  # fmt: skip
+_SLOW_TOKENS = frozenset(bytes([op]) for op in _NEEDS_IMMEDIATE)
+_PREFIXES = frozenset({0xFC, 0xFD, 0xFE})
+
+
+@dataclass(frozen=True)
+class TokenizedBody:
+    """One body as opcodes and the byte offset of each instruction (immediates on demand)."""
+
+    code: bytes
+    ops: list[int]  # one byte, or 0xFC00/0xFD00/0xFE00 + sub-opcode for prefixed instructions
+    offsets: list[int]  # of each instruction's first byte in ``code``
+    error: str | None = None
+    budget_hit: bool = False
+
+    def immediate(self, index: int) -> int | None:
+        """The immediate :class:`Instruction` would carry for instruction ``index``."""
+        code, at = self.code, self.offsets[index]
+        kind = _FAST_KIND[code[at]]
+        if kind != _SLOW and kind != _NONE and at + 1 < len(code):  # one-byte LEB128 fast paths
+            first = code[at + 1]
+            if kind == _U32 and first < 0x80:
+                return first
+            if kind == _S32 or kind == _S64:
+                if first < 0x40:
+                    return first
+                if first < 0x80:
+                    return first - 0x80
+            elif kind == _MEMARG and first < 0x40 and at + 2 < len(code) and code[at + 2] < 0x80:
+                return code[at + 2]
+        reader = ByteReader(code, at)
+        try:
+            return _read_instruction(reader).immediate
+        except WasmDecodeError:
+            return None
+
+
+def tokenize_body(code: bytes, limit: int) -> TokenizedBody:
+    """Split a body into instructions with a regular expression (C speed), falling back to the
+    byte reader for encodings the expression does not cover; the same instructions as
+    :func:`iter_instructions`, at a fraction of the cost. Never raises."""
+    ops: list[int] = []
+    offsets: list[int] = []
+    reader = ByteReader(code)
+    try:
+        for _ in range(reader.vector_length()):
+            reader.uleb()
+            reader.byte()
+    except WasmDecodeError as exc:
+        return TokenizedBody(code, ops, offsets, str(exc))
+    pos, end = reader.pos, len(code)
+    slow = _NEEDS_IMMEDIATE
+    while pos < end:
+        if len(ops) >= limit:
+            del ops[limit:], offsets[limit:]
+            return TokenizedBody(code, ops, offsets, None, True)
+        # tokenise a stretch; stop at the first token the expression could not cover
+        chunk_end = min(end, pos + 65536)
+        tokens = _TOKEN.findall(code, pos, chunk_end)
+        lengths = list(map(len, tokens))
+        starts = list(accumulate(lengths, initial=pos))
+        good = next(compress(count(), map(_SLOW_TOKENS.__contains__, tokens)), len(tokens))
+        if good and chunk_end < end:  # the last token may have been cut by the chunk end
+            good -= 1
+        offsets.extend(starts[:good])
+        ops.extend(map(code.__getitem__, starts[:good]))
+        pos = starts[good]
+        if pos >= end:
+            break
+        if good == len(tokens) or (len(tokens[good]) == 1 and tokens[good][0] in slow) or good == 0:
+            reader.pos = pos
+            try:
+                instruction = _read_instruction(reader)
+            except WasmDecodeError as exc:
+                _fix_prefixed(code, ops, offsets)
+                return TokenizedBody(code, ops, offsets, str(exc))
+            offsets.append(pos)
+            ops.append(instruction.opcode)
+            pos = reader.pos
+    _fix_prefixed(code, ops, offsets)
+    if len(ops) > limit:
+        del ops[limit:], offsets[limit:]
+        return TokenizedBody(code, ops, offsets, None, True)
+    return TokenizedBody(code, ops, offsets)
+
+
+def _fix_prefixed(code: bytes, ops: list[int], offsets: list[int]) -> None:
+    """Turn a prefix byte into 0xFC00/0xFD00/0xFE00 + its sub-opcode."""
+    for i in list(compress(count(), map(_PREFIXES.__contains__, ops))):
+        reader = ByteReader(code, offsets[i] + 1)
+        try:
+            ops[i] = (ops[i] << 8) + reader.uleb()
+        except WasmDecodeError:
+            pass
