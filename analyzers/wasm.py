@@ -42,7 +42,7 @@ RandomX's VM loop.
 from __future__ import annotations
 
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -67,7 +67,7 @@ MIN_SCORED_INSTRUCTIONS = 40
 MATCH_THRESHOLD = 0.75
 ROLLED_SHAPE = 0.5  # a rolled round without a marker: reported in scores, never a match
 ROLLED_MATCH = 0.8  # a rolled round with its primitive's marker in the module
-INSTRUCTION_BUDGET = 600_000  # per module (about 0.5 s of Python); functions past it are partial
+INSTRUCTION_BUDGET = 1_000_000  # per module (a 2 MB module has ~800k); functions past it: partial
 MINING_PRIMITIVES = ("keccak", "aes", "blake", "groestl", "skein")
 
 _OP = OPCODE_BY_NAME
@@ -263,21 +263,31 @@ def _collect(code: bytes, budget: int, helpers: dict[int, int]) -> FunctionFeatu
     f = FunctionFeatures(instructions=len(ops), partial=body.error is not None or body.budget_hit)
     if not ops:
         return f
-    value = _Immediates(body)
-    for i in [i for i, op in enumerate(ops) if op == CALL]:
-        callee = value(i)
-        if callee in helpers:
-            ops[i] = helpers[callee]
-        elif callee is not None and len(f.callees) < 256:
-            f.callees.add(callee)
-    f.opcodes.update(ops)
+    value = body.immediate
     starts = sorted(compress(count(), map(_PATTERN_STARTS.__contains__, ops)), key=ops.__getitem__)
     positions = {op: list(group) for op, group in groupby(starts, key=ops.__getitem__)}
     for group in positions.values():
         group.sort()
+    calls = []
+    for i in positions.pop(CALL, ()):
+        callee = value(i)
+        if callee in helpers:  # an outlined rotate reads as the rotate itself
+            ops[i] = helpers[callee]
+            positions.setdefault(ops[i], []).append(i)
+            continue
+        calls.append(i)
+        if callee is not None and len(f.callees) < 256:
+            f.callees.add(callee)
+    positions[CALL] = calls
+    for op in set(helpers.values()):
+        positions.get(op, []).sort()
+    f.opcodes.update(ops)
+    merged: dict[tuple[int, ...], list[int]] = {}
 
     def at(*wanted: int) -> list[int]:
-        return sorted(i for op in wanted for i in positions.get(op, ()))
+        if wanted not in merged:
+            merged[wanted] = sorted(i for op in wanted for i in positions.get(op, ()))
+        return merged[wanted]
 
     def const_before(i: int, back: int = 1) -> int | None:
         j = i - back
@@ -326,11 +336,14 @@ def _collect(code: bytes, budget: int, helpers: dict[int, int]) -> FunctionFeatu
         if len(f.table_bases) < 64:
             f.table_bases.add(const_before(i) or 0)
     lookups = _lookups(f, ops, at, value, byte_extracts, table_adds)
-    for i in at(*LANE_ACCESS_64):
-        offset = value(i)
-        if offset is not None and offset % 8 == 0 and offset <= 0x10000:
-            f.lane_offsets.add(offset)
-    f.loops = _loop_shapes(ops, at, value, lookups, positions)
+    xors = f.opcodes[I64_XOR] + f.opcodes[V128_XOR]
+    if xors >= 20:  # only the Keccak scorer asks, and only then
+        for i in at(*LANE_ACCESS_64):
+            offset = value(i)
+            if offset is not None and offset % 8 == 0 and offset <= 0x10000:
+                f.lane_offsets.add(offset)
+    if xors + f.opcodes[I32_XOR] >= 2:  # main and VM loops xor (a ^= d; IXOR): others need not
+        f.loops = _loop_shapes(ops, at, value, lookups, positions)
     return f
 
 
@@ -386,21 +399,6 @@ def _telling_constants(body: TokenizedBody) -> set[int]:
         if following == hit.end() and (v := body.immediate(index)) is not None:
             found.add(v & _U64)
     return found
-
-
-class _Immediates:
-    """Immediates decoded on demand and remembered (most instructions never need theirs)."""
-
-    __slots__ = ("body", "cache")
-
-    def __init__(self, body: TokenizedBody) -> None:
-        self.body = body
-        self.cache: dict[int, int | None] = {}
-
-    def __call__(self, index: int) -> int | None:
-        if index not in self.cache:
-            self.cache[index] = self.body.immediate(index)
-        return self.cache[index]
 
 
 def _within(sorted_positions: list[int], low: int, high: int) -> bool:
@@ -484,15 +482,17 @@ def _loop_shapes(ops, at, value, lookups, positions) -> list[LoopShape]:  # type
             stack.append(i if op == LOOP else None)
     if not spans:
         return []
+    multiplies = at(I64_MUL, 0xFDD5)
+    calls = positions.get(CALL, [])
+    if not any(_count(multiplies, s, e) or _count(calls, s, e) for s, e in spans):
+        return []  # no loop multiplies or calls anything: none can be a scratchpad loop
     masks, runtime = _mask_events(ops, at, value)
     accesses = at(*MEMORY_ACCESSES)
-    masked = [i for i in accesses if _within(masks, i - 6, i)]
-    runtime_masked = [i for i in accesses if _within(runtime, i - 6, i)]
+    masked = _accesses_after(accesses, masks)
+    runtime_masked = _accesses_after(accesses, runtime)
     wide = [i for i in accesses if ops[i] in WIDE_ACCESSES]
-    multiplies = at(I64_MUL, 0xFDD5)
     floats = at(*FLOAT_ARITHMETIC)
     tables = positions.get(BR_TABLE, [])
-    calls = positions.get(CALL, [])
     shapes = []
     for start, end in spans:
         shape = LoopShape(
@@ -523,6 +523,17 @@ def _loop_shapes(ops, at, value, lookups, positions) -> list[LoopShape]:  # type
     return shapes
 
 
+def _accesses_after(accesses: list[int], events: list[int], reach: int = 6) -> list[int]:
+    """The memory accesses at most ``reach`` instructions after one of the events."""
+    found: set[int] = set()
+    for e in events:
+        k = bisect_right(accesses, e)
+        while k < len(accesses) and accesses[k] <= e + reach:
+            found.add(accesses[k])
+            k += 1
+    return sorted(found)
+
+
 def _mask_events(ops, at, value) -> tuple[list[int], list[int]]:  # type: ignore[no-untyped-def]
     """Positions where an address is masked: an ``and`` that is not a byte extract, or a read of
     a local that such an ``and`` was stored to. Second list: those whose mask was not literal."""
@@ -542,7 +553,7 @@ def _mask_events(ops, at, value) -> tuple[list[int], list[int]]:  # type: ignore
                     masked_locals[local] = masked_locals.get(local, False) or not c
                 break
     if masked_locals:
-        body = value.body
+        body = value.__self__  # the TokenizedBody whose immediate() this is
         starts = dict(zip(body.offsets, range(len(body.offsets))))
         for local, is_runtime in masked_locals.items():
             pattern = bytes([LOCAL_GET]) + _leb(local, False)

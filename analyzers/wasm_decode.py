@@ -570,22 +570,33 @@ class TokenizedBody:
         """The immediate :class:`Instruction` would carry for instruction ``index``."""
         code, at = self.code, self.offsets[index]
         kind = _FAST_KIND[code[at]]
-        if kind != _SLOW and kind != _NONE and at + 1 < len(code):  # one-byte LEB128 fast paths
-            first = code[at + 1]
-            if kind == _U32 and first < 0x80:
-                return first
-            if kind == _S32 or kind == _S64:
-                if first < 0x40:
-                    return first
-                if first < 0x80:
-                    return first - 0x80
-            elif kind == _MEMARG and first < 0x40 and at + 2 < len(code) and code[at + 2] < 0x80:
-                return code[at + 2]
+        if kind == _U32:
+            return _leb_at(code, at + 1, signed=False)
+        if kind == _S32 or kind == _S64:
+            return _leb_at(code, at + 1, signed=True)
+        if kind == _MEMARG and at + 1 < len(code) and code[at + 1] < 0x40:
+            return _leb_at(code, at + 2, signed=False)
         reader = ByteReader(code, at)
         try:
             return _read_instruction(reader).immediate
         except WasmDecodeError:
             return None
+
+
+def _leb_at(code: bytes, pos: int, signed: bool) -> int | None:
+    """A LEB128 integer the tokenizer has already delimited (so no width checks here)."""
+    result = shift = 0
+    end = len(code)
+    while pos < end and shift < 70:
+        byte = code[pos]
+        pos += 1
+        result |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            if signed and byte & 0x40:
+                result -= 1 << shift
+            return result
+    return None
 
 
 def tokenize_body(code: bytes, limit: int) -> TokenizedBody:
