@@ -518,11 +518,14 @@ _FAST_KIND[0x41], _FAST_KIND[0x42] = _S32, _S64
 
 
 # One instruction per match, for the common encodings; a lone byte (the last alternative) means
-# "not covered here" and sends that instruction through _read_instruction. LEB128 immediates
-# are bounded to their widths' byte counts; overflow inside the last byte is left to the reader
-# only on the slow path, which is harmless here (the value is not used for control flow).
-_U32_LEB = rb"[\x80-\xff]{0,4}[\x00-\x7f]"
-_U64_LEB = rb"[\x80-\xff]{0,9}[\x00-\x7f]"
+# "not covered here" and sends that instruction through _read_instruction. Each LEB128 pattern
+# admits exactly the encodings the byte reader accepts for that width (the last byte of a
+# full-length encoding may only carry the bits that still fit), so both stop at the same byte.
+_U32_LEB = rb"(?:[\x80-\xff]{0,3}[\x00-\x7f]|[\x80-\xff]{4}[\x00-\x0f])"
+_S32_LEB = rb"(?:[\x80-\xff]{0,3}[\x00-\x7f]|[\x80-\xff]{4}[\x00-\x07\x78-\x7f])"
+_S33_LEB = rb"(?:[\x80-\xff]{0,3}[\x00-\x7f]|[\x80-\xff]{4}[\x00-\x0f\x70-\x7f])"
+_U64_LEB = rb"(?:[\x80-\xff]{0,8}[\x00-\x7f]|[\x80-\xff]{9}[\x00\x01])"
+_S64_LEB = rb"(?:[\x80-\xff]{0,8}[\x00-\x7f]|[\x80-\xff]{9}[\x00\x7f])"
 _MEMARG_RE = rb"[\x00-\x3f]" + _U64_LEB  # alignment without the multi-memory bit, offset
 _TOKEN = re.compile(
     b"|".join(
@@ -530,8 +533,9 @@ _TOKEN = re.compile(
             rb"[\x45-\xc4\x00\x01\x05\x0b\x0f\x1a\x1b\xd1]",
             rb"[\x0c\x0d\x10\x12\x20-\x26\x3f\x40\xd2]" + _U32_LEB,
             rb"[\x28-\x3e]" + _MEMARG_RE,
-            rb"[\x41\x02-\x04]" + _U32_LEB,  # i32.const; block types (shorthand or type index)
-            rb"\x42" + _U64_LEB,
+            rb"\x41" + _S32_LEB,
+            rb"[\x02-\x04]" + _S33_LEB,  # block types: a shorthand byte or a type index
+            rb"\x42" + _S64_LEB,
             rb"\x43[\x00-\xff]{4}",
             rb"\x44[\x00-\xff]{8}",
             rb"[\x11\x13]" + _U32_LEB + _U32_LEB,

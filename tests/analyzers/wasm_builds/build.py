@@ -155,5 +155,7 @@ def main() -> int:
 if __name__ == "__main__":
     for tool in ("clang", "wasm-ld", "emcc"):
         if shutil.which(tool) is None:
-            sys.exit(f"build.py: {tool} not found (apt-get install clang lld emscripten node-acorn)")
+            sys.exit(
+                f"build.py: {tool} not found (apt-get install clang lld emscripten node-acorn)"
+            )
     sys.exit(main())
