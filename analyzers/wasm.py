@@ -44,7 +44,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import compress, count, groupby
 from typing import Any
@@ -343,7 +343,7 @@ def _collect(code: bytes, budget: int, helpers: dict[int, int]) -> FunctionFeatu
             if offset is not None and offset % 8 == 0 and offset <= 0x10000:
                 f.lane_offsets.add(offset)
     if xors + f.opcodes[I32_XOR] >= 2:  # main and VM loops xor (a ^= d; IXOR): others need not
-        f.loops = _loop_shapes(ops, at, value, lookups, positions)
+        f.loops = _loop_shapes(ops, at, body, lookups, positions)
     return f
 
 
@@ -401,6 +401,11 @@ def _telling_constants(body: TokenizedBody) -> set[int]:
     return found
 
 
+_Positions = Callable[..., list[int]]  # at(*opcodes): sorted positions of those opcodes
+_Immediate = Callable[[int], "int | None"]
+_ConstBefore = Callable[..., "int | None"]  # const_before(i, back=1)
+
+
 def _within(sorted_positions: list[int], low: int, high: int) -> bool:
     """Is there a position p with low <= p < high?"""
     k = bisect_left(sorted_positions, low)
@@ -411,7 +416,9 @@ def _count(sorted_positions: list[int], low: int, high: int) -> int:
     return bisect_left(sorted_positions, high) - bisect_left(sorted_positions, low)
 
 
-def _rotations(f: FunctionFeatures, ops: list[int], rotates: list[int], const_before) -> None:  # type: ignore[no-untyped-def]
+def _rotations(
+    f: FunctionFeatures, ops: list[int], rotates: list[int], const_before: _ConstBefore
+) -> None:
     for i in rotates:
         width, direction = ROTATES[ops[i]]
         if width == 64:
@@ -425,7 +432,9 @@ def _rotations(f: FunctionFeatures, ops: list[int], rotates: list[int], const_be
                 f.xor_then_rotate[width] += 1
 
 
-def _byte_extracts_and_masks(f: FunctionFeatures, ops: list[int], at, const_before) -> list[int]:  # type: ignore[no-untyped-def]
+def _byte_extracts_and_masks(
+    f: FunctionFeatures, ops: list[int], at: _Positions, const_before: _ConstBefore
+) -> list[int]:
     """Positions of byte extracts; also GF doubling by 0x1B and the shifts of a 128-bit multiply."""
     extracts = []
     for i in at(I32_AND, I64_AND):
@@ -447,7 +456,14 @@ def _byte_extracts_and_masks(f: FunctionFeatures, ops: list[int], at, const_befo
     return extracts
 
 
-def _lookups(f, ops, at, value, byte_extracts, table_adds) -> list[int]:  # type: ignore[no-untyped-def]
+def _lookups(
+    f: FunctionFeatures,
+    ops: list[int],
+    at: _Positions,
+    value: _Immediate,
+    byte_extracts: list[int],
+    table_adds: list[int],
+) -> list[int]:
     """Positions of table loads: a load shortly after a byte extract, or a SIMD lane load
     gathering addresses computed just before (a vectorised AES round)."""
     found = []
@@ -469,8 +485,15 @@ def _lookups(f, ops, at, value, byte_extracts, table_adds) -> list[int]:  # type
     return found
 
 
-def _loop_shapes(ops, at, value, lookups, positions) -> list[LoopShape]:  # type: ignore[no-untyped-def]
+def _loop_shapes(
+    ops: list[int],
+    at: _Positions,
+    body: TokenizedBody,
+    lookups: list[int],
+    positions: dict[int, list[int]],
+) -> list[LoopShape]:
     """Summaries of the function's loops (nested loops included in their parents)."""
+    value = body.immediate
     spans = []
     stack: list[int | None] = []
     for i in at(_OP["block"], LOOP, _OP["if"], END):
@@ -486,7 +509,7 @@ def _loop_shapes(ops, at, value, lookups, positions) -> list[LoopShape]:  # type
     calls = positions.get(CALL, [])
     if not any(_count(multiplies, s, e) or _count(calls, s, e) for s, e in spans):
         return []  # no loop multiplies or calls anything: none can be a scratchpad loop
-    masks, runtime = _mask_events(ops, at, value)
+    masks, runtime = _mask_events(ops, at, body)
     accesses = at(*MEMORY_ACCESSES)
     masked = _accesses_after(accesses, masks)
     runtime_masked = _accesses_after(accesses, runtime)
@@ -534,9 +557,12 @@ def _accesses_after(accesses: list[int], events: list[int], reach: int = 6) -> l
     return sorted(found)
 
 
-def _mask_events(ops, at, value) -> tuple[list[int], list[int]]:  # type: ignore[no-untyped-def]
+def _mask_events(
+    ops: list[int], at: _Positions, body: TokenizedBody
+) -> tuple[list[int], list[int]]:
     """Positions where an address is masked: an ``and`` that is not a byte extract, or a read of
     a local that such an ``and`` was stored to. Second list: those whose mask was not literal."""
+    value = body.immediate
     events, runtime = [], []
     masked_locals: dict[int, bool] = {}
     for i in at(I32_AND, I64_AND):
@@ -553,7 +579,6 @@ def _mask_events(ops, at, value) -> tuple[list[int], list[int]]:  # type: ignore
                     masked_locals[local] = masked_locals.get(local, False) or not c
                 break
     if masked_locals:
-        body = value.__self__  # the TokenizedBody whose immediate() this is
         starts = dict(zip(body.offsets, range(len(body.offsets))))
         for local, is_runtime in masked_locals.items():
             pattern = bytes([LOCAL_GET]) + _leb(local, False)
