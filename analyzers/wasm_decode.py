@@ -11,6 +11,12 @@ Covers the MVP instruction set plus sign-extension, multi-value block types, ref
 tail calls and the ``0xFC`` (saturating truncation, bulk memory, table ops), ``0xFD`` (SIMD, by
 immediate shape) and ``0xFE`` (atomics) prefixes. Anything else (GC, exceptions) stops decoding of
 that function, which callers mark partial.
+
+Two ways to read a body: :func:`iter_instructions`, the reference (one instruction at a time
+through :class:`ByteReader`), and :func:`tokenize_body`, what the fingerprint uses: a regular
+expression splits the common encodings at C speed, the reader takes the rest, and immediates
+are decoded only when asked for. Tests hold the two to the same instructions, mangled bodies
+included.
 """
 
 from __future__ import annotations
