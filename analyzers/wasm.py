@@ -1098,6 +1098,8 @@ def _findings(visit: PageVisit, rule_id: str, severity: Severity) -> list[Findin
         )
         mask = fp.scratchpad_constants[0].split(":")[0] if fp.scratchpad_constants else ""
         extra = f"; scratchpad mask {mask}" if mask else ""
+        if not mask and fp.scratchpad_loops:
+            extra = "; " + fp.scratchpad_loops[0].split(": ", 1)[1].split(" (", 1)[0]
         evidence = {
             "sha256": module.sha256,
             "size": module.size,
