@@ -15,6 +15,7 @@ import subprocess
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -781,3 +782,187 @@ def test_benign_corpus_wasm_stays_below_medium(path: Path) -> None:
     fp = fingerprint(path.read_bytes())
     assert fp.decodable and fp.functions
     assert fp.severity is None or fp.severity < Severity.MEDIUM
+
+
+# --- real compiler output: the build matrix in wasm_builds/ -------------------------------------
+#
+# C sources of our own (Keccak, AES in three forms, BLAKE-256/BLAKE2b, SHA-1/SHA-256, CryptoNight-
+# and RandomX-shaped hashes, benign controls) compiled by clang/wasm-ld and by emscripten at
+# -O1...-O3/-Oz, with and without SIMD (wasm_builds/build.sh; manifest.json lists every module).
+# The fingerprint was tuned on the "tuned" part only; the "set-aside" part (every -Oz build and
+# every emscripten SIMD build) is asserted as it came out, misses marked xfail with the reason.
+
+BUILDS = Path(__file__).resolve().parent / "wasm_builds"
+MANIFEST = json.loads((BUILDS / "manifest.json").read_text())
+RULE_OF = {Severity.HIGH: "MS401", Severity.MEDIUM: "MS402", Severity.LOW: "MS403", None: None}
+_ROLLED_AES = (
+    "binaryen -Oz keeps the AES T-table round rolled over the columns with the lookups split "
+    "across iterations: 3 byte-indexed lookups per function, under the rolled shape's 4"
+)
+SET_ASIDE_MISSES = {
+    "out/cn_runtime.emcc-Oz.wasm": _ROLLED_AES + " (Keccak + BLAKE + main loop found: MS402)",
+    "out/rx.emcc-Oz.wasm": _ROLLED_AES + " (BLAKE2b + masks found: MS402)",
+    "out/rx_neutral.emcc-Oz.wasm": _ROLLED_AES + " (BLAKE2b + masks found: MS402)",
+    "out/cn_tablefree.emcc-Oz.wasm": "binaryen -Oz outlines xtime into a 16-instruction helper, "
+    "so no function holds GF(2^8) doubling among its xors (Keccak + BLAKE found: MS402)",
+    "out/aes_tablefree.emcc-Oz.wasm": "binaryen -Oz outlines xtime into a 16-instruction helper, "
+    "so no function holds GF(2^8) doubling among its xors (nothing found)",
+}
+
+
+def _build_param(entry: dict[str, Any]) -> Any:
+    marks = []
+    if entry["file"] in SET_ASIDE_MISSES:
+        assert entry["part"] == "set-aside", "misses are only accepted on held-out builds"
+        marks.append(pytest.mark.xfail(reason=SET_ASIDE_MISSES[entry["file"]], strict=True))
+    return pytest.param(entry, id=f"{entry['part']}:{entry['file'][4:-5]}", marks=marks)
+
+
+def test_manifest_covers_the_matrix() -> None:
+    assert len(MANIFEST) >= 150
+    assert {e["label"] for e in MANIFEST} == {"miner-core", "primitive", "benign"}
+    held_out = [e for e in MANIFEST if e["part"] == "set-aside"]
+    assert 0.25 <= len(held_out) / len(MANIFEST) <= 0.4
+    assert all("-Oz" in e["flags"] or "emcc" in e["compiler"] for e in held_out)
+    assert any("-msimd128" in e["flags"] for e in MANIFEST if e["label"] == "miner-core")
+    for entry in MANIFEST:
+        assert (BUILDS / entry["file"]).stat().st_size == entry["size"], entry["file"]
+
+
+@pytest.mark.parametrize("entry", [_build_param(e) for e in MANIFEST])
+def test_real_build_gets_its_expected_rule(entry: dict[str, Any]) -> None:
+    body = (BUILDS / entry["file"]).read_bytes()
+    fp = fingerprint(body)
+    assert fp.decodable and not fp.partial, fp.errors
+    assert RULE_OF[fp.severity] == entry["expect"], (fp.primitives, fp.scratchpad_evidence)
+    if entry["label"] == "benign":
+        assert fp.severity is None or fp.severity <= Severity.LOW
+    if entry["label"] == "miner-core" and not (
+        set(entry["exports"]) & {"cryptonight_hash", "hash_cn", "cn_slow_hash"}
+        or "randomx" in entry["exports"][0]
+        or entry["exports"] == ["_cryptonight_hash"]
+    ):
+        assert fp.miner_names == ()  # neutral names: HIGH came from the code alone
+
+
+def test_runtime_constants_are_found_by_their_operations() -> None:
+    """No mask, no S-box, no round constant in the bytes: the builders and the loop give it away."""
+    fp = fingerprint((BUILDS / "out/cn_runtime.clang-O2.wasm").read_bytes())
+    assert fp.scratchpad_constants == () and fp.data_signatures[:1] != ("AES S-box",)
+    assert any("LFSR" in m for m in fp.markers)
+    assert any("0x1B" in m and "0x63" in m for m in fp.markers)
+    (loop,) = fp.scratchpad_loops
+    assert "CryptoNight-style main loop" in loop and "mask computed at run time" in loop
+    assert fp.severity is Severity.HIGH
+
+
+def test_export_names_alone_never_make_a_miner_core() -> None:
+    sha = (BUILDS / "out/sha256.clang-O2.wasm").read_bytes()
+    fp = fingerprint(sha, exports=("hash_cn", "cryptonight_hash", "randomx_hash"))
+    assert fp.miner_names == ("hash_cn", "cryptonight_hash", "randomx_hash")
+    assert fp.severity is Severity.MEDIUM
+
+
+def test_two_primitives_without_a_scratchpad_loop_stay_medium() -> None:
+    fp = fingerprint((BUILDS / "out/seal.clang-O3.wasm").read_bytes())
+    assert set(fp.mining_primitives) == {"aes", "keccak"}
+    assert fp.scratchpad_evidence == () and fp.severity is Severity.MEDIUM
+
+
+def _module_of_bodies(bodies: list[bytes]) -> bytes:
+    code = vector([uleb(len(b)) + b for b in bodies])
+    return (
+        b"\x00asm\x01\x00\x00\x00"
+        + section(1, vector([b"\x60\x00\x00"]))
+        + section(3, vector([b"\x00"] * len(bodies)))
+        + section(10, code)
+    )
+
+
+def test_a_two_megabyte_module_is_analysed_whole_in_well_under_a_second_of_cpu() -> None:
+    bodies: list[bytes] = []
+    for entry in MANIFEST:
+        bodies += [f.code for f in decode_module((BUILDS / entry["file"]).read_bytes()).functions]
+    module_bodies, size = [], 0
+    while size < 2_000_000:
+        body = bodies[len(module_bodies) % len(bodies)]
+        module_bodies.append(body)
+        size += len(body)
+    module = _module_of_bodies(module_bodies)
+    started = time.process_time()  # CPU, not wall: the test machine is shared
+    fp = fingerprint(module)
+    spent = time.process_time() - started
+    assert not fp.partial and sum(fn.instructions for fn in fp.functions) > 900_000
+    assert fp.severity is Severity.HIGH
+    assert spent < 1.5, f"{spent:.2f} s of CPU for a 2 MB module"
+
+
+# --- decoder: post-MVP opcodes ------------------------------------------------------------------
+
+SIMD_AND_BULK_BODY = bytes.fromhex(
+    "00"  # no locals
+    "41 00 fd 00 04 10"  # i32.const 0; v128.load align=4 offset=16
+    "fd 0c"
+    + "01"
+    * 16  # v128.const
+    + "fd 51"  # v128.xor
+    "fd 0d"
+    + "00"
+    * 16  # i8x16.shuffle
+    + "fd 4f"  # v128.andnot
+    "41 00 fd 56 02 08 03"  # i32.const 0; v128.load32_lane offset=8 lane=3
+    "fd 15 01 1a"  # i8x16.extract_lane_s 1; drop
+    "fd d5 01 1a"  # i64x2.mul (two-byte sub-opcode); drop
+    "41 00 41 00 41 10 fc 0a 00 00"  # memory.copy
+    "41 00 41 00 41 10 fc 0b 00"  # memory.fill
+    "fc 09 00"  # data.drop 0
+    "41 7f c0 1a"  # i32.const -1; i32.extend8_s; drop
+    "02 7e 42 01 0b 1a"  # block (result i64) i64.const 1 end; drop
+    "02 00 41 01 41 02 0b 1a 1a"  # block (type 0: multi-value) ... end
+    "41 00 0e 02 00 00 00"  # br_table with two targets and a default
+    "0b"
+)
+
+
+def test_decoder_reads_simd_bulk_memory_sign_extension_and_multi_value() -> None:
+    names = [i.name for i in iter_instructions(SIMD_AND_BULK_BODY)]
+    assert names[:5] == ["i32.const", "v128.load", "v128.const", "v128.xor", "i8x16.shuffle"]
+    assert {"v128.andnot", "i64x2.mul", "memory.copy", "memory.fill", "data.drop"} <= set(names)
+    assert "i32.extend8_s" in names and names[-1] == "end"
+    br_table = next(i for i in iter_instructions(SIMD_AND_BULK_BODY) if i.name == "br_table")
+    assert br_table.immediate == 2  # the number of targets
+
+
+def test_tokenizer_agrees_with_the_reference_decoder() -> None:
+    from analyzers.wasm_decode import tokenize_body
+
+    bodies = [SIMD_AND_BULK_BODY]
+    for entry in MANIFEST[::7]:
+        bodies += [f.code for f in decode_module((BUILDS / entry["file"]).read_bytes()).functions]
+    for body in bodies:
+        expected = [(i.opcode, i.immediate) for i in iter_instructions(body)]
+        tokens = tokenize_body(body, 10**9)
+        assert tokens.error is None
+        assert list(zip(tokens.ops, map(tokens.immediate, range(len(tokens.ops))))) == expected
+
+
+def test_tokenizer_on_mangled_bodies_stops_where_the_reference_decoder_does() -> None:
+    from analyzers.wasm_decode import WasmDecodeError, tokenize_body
+
+    rng = random.Random(7)
+    seeds = [SIMD_AND_BULK_BODY] + [
+        f.code for f in decode_module((BUILDS / "out/cn.clang-O2-simd.wasm").read_bytes()).functions
+    ]
+    for _ in range(300):
+        body = bytearray(rng.choice(seeds))
+        for _ in range(rng.randrange(1, 6)):
+            body[rng.randrange(len(body))] = rng.randrange(256)
+        body = body[: rng.randrange(1, len(body) + 1)]
+        expected = []
+        try:
+            for instruction in iter_instructions(bytes(body)):
+                expected.append(instruction.opcode)
+        except WasmDecodeError:
+            pass
+        tokens = tokenize_body(bytes(body), 10**9)
+        assert tokens.ops == expected
