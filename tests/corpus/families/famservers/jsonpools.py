@@ -1,0 +1,132 @@
+"""Pools that speak the JSON dialects the real families documented.
+
+``CoinhiveStylePool``: Coinhive's ``auth`` → ``authed`` → ``job`` {job_id, blob, target} →
+``submit`` {job_id, nonce, result} → ``hash_accepted`` {hashes}; the clones (CryptoLoot,
+deepMiner's proxy, CoinImp, WebMinePool) were documented as speaking the same shape.
+
+``WebminerpoolServer``: webminerpool's ``{"identifier": "handshake", pool, login, password,
+userid, version}`` → ``{"identifier": "job", job_id, algo, variant, blob, target}``;
+``{"identifier": "solved", job_id, nonce, result}`` → ``{"identifier": "hashsolved"}``.
+Crypto-Webminer's client is built on it.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import WSMsgType, web
+
+from . import jobs
+from .feed import JobFeed, open_socket, safe_send_str, socket_app
+from .ledger import Ledger
+
+RESULTS_PER_JOB = 5
+
+
+def _parse(text: str) -> dict:
+    try:
+        data = json.loads(text)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+class CoinhiveStylePool:
+    def __init__(
+        self, ledger: Ledger, protocol: str, *, difficulty: int = 8000, path: str = "/proxy"
+    ) -> None:
+        self.ledger, self.protocol, self.difficulty, self.path = ledger, protocol, difficulty, path
+
+    def app(self) -> web.Application:
+        app, self._sockets = socket_app()
+        app.router.add_get(self.path, self._socket)
+        return app
+
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        ws = await open_socket(request, self._sockets)
+        identity = ""
+        accepted = 0
+
+        async def send_job() -> None:
+            job = {"job_id": jobs.job_id(), "blob": jobs.blob_hex()}
+            job["target"] = jobs.compact_target(self.difficulty)
+            await safe_send_str(ws, json.dumps({"type": "job", "params": job}))
+            self.ledger.work(identity, self.protocol)
+
+        feed = JobFeed(send_job)
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                data = _parse(msg.data)
+                params = data.get("params") if isinstance(data.get("params"), dict) else {}
+                if data.get("type") == "auth" and not identity:
+                    identity = str(params.get("site_key") or "anonymous")
+                    if params.get("user"):
+                        identity += "@" + str(params["user"])
+                    self.ledger.connected(identity, self.protocol)
+                    authed = {"type": "authed", "params": {"token": "", "hashes": 0}}
+                    await safe_send_str(ws, json.dumps(authed))
+                    feed.start()
+                elif data.get("type") == "submit" and identity:
+                    self.ledger.result(identity, self.protocol)
+                    accepted += 1
+                    reply = {"type": "hash_accepted", "params": {"hashes": accepted * 256}}
+                    await safe_send_str(ws, json.dumps(reply))
+                    if accepted % RESULTS_PER_JOB == 0:
+                        feed.poke()
+        finally:
+            await feed.stop()
+            self._sockets.discard(ws)
+        return ws
+
+
+class WebminerpoolServer:
+    def __init__(self, ledger: Ledger, protocol: str, *, difficulty: int = 8000) -> None:
+        self.ledger, self.protocol, self.difficulty = ledger, protocol, difficulty
+
+    def app(self) -> web.Application:
+        app, self._sockets = socket_app()
+        app.router.add_get("/", self._socket)
+        return app
+
+    async def _socket(self, request: web.Request) -> web.StreamResponse:
+        ws = await open_socket(request, self._sockets)
+        identity = ""
+        solved = 0
+        algo = "cn"
+
+        async def send_job() -> None:
+            job = {
+                "identifier": "job",
+                "job_id": jobs.job_id(),
+                "algo": algo,
+                "variant": 1,
+                "blob": jobs.blob_hex(),
+                "target": jobs.compact_target(self.difficulty),
+            }
+            await safe_send_str(ws, json.dumps(job))
+            self.ledger.work(identity, self.protocol)
+
+        feed = JobFeed(send_job, every=5.0)
+        try:
+            async for msg in ws:
+                if msg.type != WSMsgType.TEXT:
+                    continue
+                data = _parse(msg.data)
+                kind = data.get("identifier")
+                if kind == "handshake" and not identity:
+                    identity = str(data.get("login") or data.get("loginid") or "?")
+                    algo = str(data.get("algo") or "cn")
+                    self.ledger.connected(identity, self.protocol)
+                    feed.start()
+                elif kind == "solved" and identity:
+                    self.ledger.result(identity, self.protocol)
+                    solved += 1
+                    await safe_send_str(ws, json.dumps({"identifier": "hashsolved"}))
+                    if solved % RESULTS_PER_JOB == 0:
+                        feed.poke()
+        finally:
+            await feed.stop()
+            self._sockets.discard(ws)
+        return ws
