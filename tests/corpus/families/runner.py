@@ -19,18 +19,19 @@ import tomllib
 from dataclasses import dataclass, fields
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
     sys.path.insert(0, str(HERE))
 
-from famservers.benign import CaptchaService, GameServer, TickerServer  # noqa: E402
-from famservers.hub import Hub  # noqa: E402
-from famservers.jsecoin import JSEcoinServer  # noqa: E402
-from famservers.jsonpools import CoinhiveStylePool, WebminerpoolServer  # noqa: E402
-from famservers.ledger import Ledger  # noqa: E402
-from famservers.own import BinaryPool, LinesPool, NdjsonPool, PollServer, SioLeases  # noqa: E402
-from famservers.static import StaticSite  # noqa: E402
+from famservers.benign import CaptchaService, GameServer, TickerServer
+from famservers.hub import Hub
+from famservers.jsecoin import JSEcoinServer
+from famservers.jsonpools import CoinhiveStylePool, WebminerpoolServer
+from famservers.ledger import Ledger
+from famservers.own import BinaryPool, LinesPool, NdjsonPool, PollServer, SioLeases
+from famservers.static import StaticSite
 
 __all__ = ["IDENTITIES", "PAGES_DIR", "POOL_SERVERS", "Page", "Sites", "load_manifest"]
 
@@ -188,7 +189,7 @@ class Sites:
             "ticker": TickerServer(ledger),
         }
 
-    def __enter__(self) -> Sites:
+    def __enter__(self) -> Self:
         self._hub.add("site", self.site.app(), alias="site-alt")
         for name, server in self._servers().items():
             self._hub.add(name, server.app())  # type: ignore[attr-defined]

@@ -47,7 +47,7 @@ class CaptchaService:
         app = web.Application()
         app.router.add_get("/v1/puzzle", self._puzzle)
         app.router.add_post("/v1/verify", self._verify)
-        app.router.add_route("OPTIONS", "/{tail:.*}", lambda _r: _async_204())
+        app.router.add_route("OPTIONS", "/{tail:.*}", _preflight)
         return app
 
     async def _puzzle(self, request: web.Request) -> web.Response:
@@ -73,7 +73,7 @@ class CaptchaService:
         return _cors_json({"success": good, "token": secrets.token_urlsafe(24) if good else ""})
 
 
-async def _async_204() -> web.Response:
+async def _preflight(_request: web.Request) -> web.Response:
     response = web.Response(status=204)
     response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Access-Control-Allow-Headers"] = "content-type"

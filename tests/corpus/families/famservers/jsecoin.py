@@ -13,6 +13,8 @@ import contextlib
 import secrets
 from typing import Any
 
+from aiohttp import web
+
 from . import jobs
 from .engineio import EngineIOServer, Session
 from .ledger import Ledger
@@ -28,7 +30,7 @@ class JSEcoinServer:
         self.engine = EngineIOServer(self._event, version=3)
         self.engine.on_close = self._closed
 
-    def app(self):  # noqa: ANN201 - an aiohttp Application
+    def app(self) -> web.Application:
         return self.engine.app()
 
     async def _blocks(self, session: Session) -> None:

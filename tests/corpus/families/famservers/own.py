@@ -35,8 +35,6 @@ from .jobs import leading_zero_bits
 from .ledger import Ledger
 
 
-
-
 def _sha(data: bytes) -> bytes:
     return hashlib.sha256(data).digest()
 

@@ -17,7 +17,13 @@ from pathlib import Path, PurePosixPath
 
 from aiohttp import web
 
-TEXT_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".txt": "text/plain", ".json": "application/json"}
+TEXT_TYPES = {
+    ".html": "text/html",
+    ".js": "text/javascript",
+    ".css": "text/css",
+    ".txt": "text/plain",
+    ".json": "application/json",
+}
 _PLACEHOLDER = re.compile(r"%%(ORIGIN|ALT|WS|HTTP|HOST)(?::([a-z0-9-]+))?%%")
 _INCLUDE = re.compile(r"/\*#include ([a-z0-9.-]+\.js)\*/")
 
