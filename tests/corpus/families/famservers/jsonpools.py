@@ -18,6 +18,7 @@ from aiohttp import WSMsgType, web
 
 from . import jobs
 from .feed import JobFeed, open_socket, safe_send_str, socket_app
+from .keccak import cryptonote_share_ok
 from .ledger import Ledger
 
 RESULTS_PER_JOB = 5
@@ -29,6 +30,16 @@ def _parse(text: str) -> dict:
     except ValueError:
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def _checks(issued: dict[str, dict], share: dict) -> bool:
+    """Recompute the share's Keccak-256 against the job it names."""
+    job = issued.get(str(share.get("job_id")))
+    if job is None:
+        return False
+    return cryptonote_share_ok(
+        job["blob"], str(share.get("nonce")), str(share.get("result")), job["target"]
+    )
 
 
 class CoinhiveStylePool:
@@ -46,10 +57,12 @@ class CoinhiveStylePool:
         ws = await open_socket(request, self._sockets)
         identity = ""
         accepted = 0
+        issued: dict[str, dict] = {}
 
         async def send_job() -> None:
             job = {"job_id": jobs.job_id(), "blob": jobs.blob_hex()}
             job["target"] = jobs.compact_target(self.difficulty)
+            issued[job["job_id"]] = job
             await safe_send_str(ws, json.dumps({"type": "job", "params": job}))
             self.ledger.work(identity, self.protocol)
 
@@ -69,7 +82,7 @@ class CoinhiveStylePool:
                     await safe_send_str(ws, json.dumps(authed))
                     feed.start()
                 elif data.get("type") == "submit" and identity:
-                    self.ledger.result(identity, self.protocol)
+                    self.ledger.result(identity, self.protocol, verified=_checks(issued, params))
                     accepted += 1
                     reply = {"type": "hash_accepted", "params": {"hashes": accepted * 256}}
                     await safe_send_str(ws, json.dumps(reply))
@@ -95,6 +108,7 @@ class WebminerpoolServer:
         identity = ""
         solved = 0
         algo = "cn"
+        issued: dict[str, dict] = {}
 
         async def send_job() -> None:
             job = {
@@ -105,6 +119,7 @@ class WebminerpoolServer:
                 "blob": jobs.blob_hex(),
                 "target": jobs.compact_target(self.difficulty),
             }
+            issued[job["job_id"]] = job
             await safe_send_str(ws, json.dumps(job))
             self.ledger.work(identity, self.protocol)
 
@@ -121,7 +136,7 @@ class WebminerpoolServer:
                     self.ledger.connected(identity, self.protocol)
                     feed.start()
                 elif kind == "solved" and identity:
-                    self.ledger.result(identity, self.protocol)
+                    self.ledger.result(identity, self.protocol, verified=_checks(issued, data))
                     solved += 1
                     await safe_send_str(ws, json.dumps({"identifier": "hashsolved"}))
                     if solved % RESULTS_PER_JOB == 0:
