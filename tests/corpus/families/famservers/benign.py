@@ -36,7 +36,7 @@ class CaptchaService:
     one big one keep the solving time steady, as Friendly-Captcha-style widgets do."""
 
     PROTOCOL = "captcha"
-    COUNT = 10
+    COUNT = 8
     BITS = 15
 
     def __init__(self, ledger: Ledger) -> None:

@@ -10,6 +10,6 @@
       state.textContent = done + " / 2" + (done === 2 ? " - vault unlocked" : "");
       if (done === 2) window.__done = true;
     };
-    w.postMessage({ password: "correct horse battery staple", salt: salt + ":" + purpose, iterations: 400000 });
+    w.postMessage({ password: "correct horse battery staple", salt: salt + ":" + purpose, iterations: 200000 });
   });
 })();
