@@ -52,7 +52,7 @@ CLOSED_NETWORK = [
 ]
 CONCURRENT_PAGES = 6
 MINER_PATIENCE = 20.0  # seconds a miner gets to receive work and return a result
-FINISH_PATIENCE = 40.0  # a bound, not a dwell: alone these pages finish in 1-3 s
+FINISH_PATIENCE = 40.0  # a bound, not a dwell: 15-18 s was the slowest at load average 30
 BENIGN_DWELL = 6.0
 
 
