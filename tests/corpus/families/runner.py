@@ -60,12 +60,14 @@ IDENTITIES: dict[str, str] = {
     "tuned/own-binary-ws": "rig-7f31",
     "tuned/own-sio-leases": "node-a8",
     "tuned/own-ndjson-worker-ws": "acct-5520",
+    "tuned/deepminer-wasm": "tidewater-blog",
     "set-aside/coinhive-token": "Qm9Z3wTxK2rL7uYc4pNa8EsDv0bHj6Fi",
     "set-aside/deepminer-init": "harbor-news-site",
     "set-aside/crypto-webminer-perfekt": (
         "44Bx7ZtQ1cW5nLp9RkV3sYd8MfH2gJa6oTe4uXi1CbN7qSr5Dw3KmPv9EyLh2Uf8GzAn6Tj4Xs1QcRb7WoPkMdV"
     ),
     "set-aside/webminepool-anonymous": "SK_Dg6Hv1NcQ8yTr3Wm5Ja",
+    "set-aside/coinhive-user-wasm": "Vb3nK8sQ1xZ7mR4tY6wP0cJ2hL5fD9aE@user-5531",
     "set-aside/own-http-poll": "w-4c1d",
     "set-aside/own-main-slices": "m-0093",
     "tuned/captcha-pow": "shop-captcha-01",

@@ -96,7 +96,16 @@ def test_manifest_has_the_families_own_designs_and_benign_pages_asked_for():
         "http-polling",
         "worker-websocket",
     }
-    assert {page.thread for page in miners} >= {"worker", "main"}
+    assert {page.thread for page in miners} >= {"worker", "main", "wasm-worker"}
+
+
+def test_the_wasm_pages_ship_the_module_built_from_our_source():
+    built = (HERE / "wasm" / "cryptonight.wasm").read_bytes()
+    assert built[:4] == b"\0asm"
+    shipped = [page for page in PAGES if page.thread == "wasm-worker"]
+    assert shipped
+    for page in shipped:
+        assert (page.folder / "lib" / "cryptonight.wasm").read_bytes() == built, page.path
 
 
 def test_every_miner_announces_its_own_identity():
@@ -107,7 +116,11 @@ def test_every_miner_announces_its_own_identity():
             continue
         # The identity (or, for a user login, its site key) is written in the page's own files.
         key = page.identity.split("@")[0]
-        text = "".join(p.read_text(encoding="utf-8") for p in page.folder.rglob("*") if p.is_file())
+        text = "".join(
+            p.read_text(encoding="utf-8")
+            for p in page.folder.rglob("*")
+            if p.is_file() and p.suffix in (".html", ".js")
+        )
         assert key in text, page.path
 
 

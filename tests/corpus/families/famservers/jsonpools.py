@@ -13,6 +13,8 @@ Crypto-Webminer's client is built on it.
 from __future__ import annotations
 
 import json
+import time
+from collections import deque
 
 from aiohttp import WSMsgType, web
 
@@ -22,6 +24,28 @@ from .keccak import cryptonote_share_ok
 from .ledger import Ledger
 
 RESULTS_PER_JOB = 5
+MAX_SHARES_PER_SECOND = 3.0
+
+
+class VarDiff:
+    """Per-connection difficulty, as pools retarget: a wasm miner finds shares twenty times
+    faster than a JavaScript one, so when shares come in faster than a few a second the next
+    job gets a four times harder target."""
+
+    def __init__(self, base: int) -> None:
+        self.value = base
+        self._stamps: deque[float] = deque(maxlen=8)
+
+    def share(self) -> None:
+        self._stamps.append(time.monotonic())
+
+    def retarget(self) -> int:
+        if len(self._stamps) >= 4:
+            rate = (len(self._stamps) - 1) / max(self._stamps[-1] - self._stamps[0], 1e-3)
+            if rate > MAX_SHARES_PER_SECOND:
+                self.value = min(self.value * 4, 1 << 28)
+                self._stamps.clear()
+        return self.value
 
 
 def _parse(text: str) -> dict:
@@ -58,10 +82,11 @@ class CoinhiveStylePool:
         identity = ""
         accepted = 0
         issued: dict[str, dict] = {}
+        vardiff = VarDiff(self.difficulty)
 
         async def send_job() -> None:
             job = {"job_id": jobs.job_id(), "blob": jobs.blob_hex()}
-            job["target"] = jobs.compact_target(self.difficulty)
+            job["target"] = jobs.compact_target(vardiff.retarget())
             issued[job["job_id"]] = job
             await safe_send_str(ws, json.dumps({"type": "job", "params": job}))
             self.ledger.work(identity, self.protocol)
@@ -83,6 +108,7 @@ class CoinhiveStylePool:
                     feed.start()
                 elif data.get("type") == "submit" and identity:
                     self.ledger.result(identity, self.protocol, verified=_checks(issued, params))
+                    vardiff.share()
                     accepted += 1
                     reply = {"type": "hash_accepted", "params": {"hashes": accepted * 256}}
                     await safe_send_str(ws, json.dumps(reply))
@@ -109,6 +135,7 @@ class WebminerpoolServer:
         solved = 0
         algo = "cn"
         issued: dict[str, dict] = {}
+        vardiff = VarDiff(self.difficulty)
 
         async def send_job() -> None:
             job = {
@@ -117,7 +144,7 @@ class WebminerpoolServer:
                 "algo": algo,
                 "variant": 1,
                 "blob": jobs.blob_hex(),
-                "target": jobs.compact_target(self.difficulty),
+                "target": jobs.compact_target(vardiff.retarget()),
             }
             issued[job["job_id"]] = job
             await safe_send_str(ws, json.dumps(job))
@@ -137,6 +164,7 @@ class WebminerpoolServer:
                     feed.start()
                 elif kind == "solved" and identity:
                     self.ledger.result(identity, self.protocol, verified=_checks(issued, data))
+                    vardiff.share()
                     solved += 1
                     await safe_send_str(ws, json.dumps({"identifier": "hashsolved"}))
                     if solved % RESULTS_PER_JOB == 0:

@@ -68,7 +68,8 @@ class StaticSite:
             return web.Response(status=404, text="not found")
         headers = {"Cache-Control": "no-store", "Access-Control-Allow-Origin": "*"}
         kind = TEXT_TYPES.get(path.suffix.lower())
-        if kind is None:
-            return web.Response(body=path.read_bytes(), headers=headers)
+        if kind is None:  # application/wasm lets a page use WebAssembly.instantiateStreaming
+            binary = "application/wasm" if path.suffix == ".wasm" else "application/octet-stream"
+            return web.Response(body=path.read_bytes(), headers=headers, content_type=binary)
         text = self.fill(path.read_text(encoding="utf-8"))
         return web.Response(text=text, content_type=kind, charset="utf-8", headers=headers)
