@@ -6,6 +6,7 @@ makes each one a different origin to the browser, the way they are in the wild.
 
 from __future__ import annotations
 
+import asyncio
 import socket
 from dataclasses import dataclass
 
@@ -64,4 +65,13 @@ class Hub:
         for runner in self._runners:
             self._loop.run(runner.cleanup(), timeout=15)
         self._runners.clear()
+        self._loop.run(_cancel_leftovers(), timeout=10)
         self._loop.stop()
+
+
+async def _cancel_leftovers() -> None:
+    """Job feeds of sockets cut off by the shutdown grace period: end them before the loop."""
+    tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
