@@ -109,3 +109,20 @@ def test_refused_connection_is_connection(net_scan) -> None:
 def test_bad_certificate_is_tls(net_scan, kind: str) -> None:
     page = net_scan[1][f"tls-{kind}"]
     assert page["failure"] == "tls", page
+
+
+@pytest.mark.xfail(strict=True, reason="needs PATCHES/2")
+def test_ignore_https_errors_loads_bad_certificates(
+    build: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    home = tmp_path_factory.mktemp("tls-ignored")
+    with contextlib.ExitStack() as stack:
+        servers = [
+            stack.enter_context(HostileServer(server_context(kind, home / "certs")))
+            for kind in KINDS
+        ]
+        urls = [srv.url("after.html") for srv in servers]
+        run = run_scan(home, build, *urls, "--depth", "0", "--ignore-https-errors", timeout=90)
+    for url in urls:
+        page = run.page(url)
+        assert page["failure"] is None and page["verdict"] != "failed", page
