@@ -24,6 +24,7 @@ __all__ = [
     "doctor_report",
     "find_browser",
     "running_as_root",
+    "sandbox_plan",
 ]
 
 ENV_VAR = "MINERSCAN_CHROMIUM"
@@ -61,6 +62,55 @@ class BrowserInfo:
 
 def running_as_root() -> bool:
     return hasattr(os, "geteuid") and os.geteuid() == 0
+
+
+@dataclass(frozen=True)
+class SandboxPlan:
+    """Whether Chromium keeps its sandbox; when not, the one warning that says how to get it."""
+
+    enabled: bool
+    warning: str | None = None
+
+
+NON_ROOT_TIP = (
+    "run minerscan as an ordinary user to keep Chromium's sandbox "
+    "(e.g. `useradd -m scanner && sudo -u scanner minerscan scan ...`)"
+)
+
+
+def user_namespaces_available() -> bool:
+    """Chromium's namespace sandbox needs unprivileged user namespaces (Linux)."""
+    try:
+        if Path("/proc/sys/kernel/unprivileged_userns_clone").read_text().strip() == "0":
+            return False
+    except OSError:
+        pass  # the knob only exists on some kernels (Debian's); absent means allowed
+    try:
+        return int(Path("/proc/sys/user/max_user_namespaces").read_text().strip()) > 0
+    except (OSError, ValueError):
+        return not os.path.isdir("/proc")  # not Linux: Chromium uses the OS's own sandbox
+
+
+def sandbox_plan(*, as_root: bool | None = None, userns: bool | None = None) -> SandboxPlan:
+    """Keep the sandbox unless Chromium cannot start with it.
+
+    As root Chromium refuses to start sandboxed; without user namespaces (and no setuid
+    helper) it cannot build its sandbox. Either way the page runs unsandboxed, so say so once.
+    """
+    as_root = running_as_root() if as_root is None else as_root
+    userns = user_namespaces_available() if userns is None else userns
+    if as_root:
+        return SandboxPlan(
+            False, f"running as root: Chromium's sandbox is off for this scan; {NON_ROOT_TIP}"
+        )
+    if not userns:
+        return SandboxPlan(
+            False,
+            "user namespaces are disabled, so Chromium cannot start its sandbox and runs "
+            "without it; enable them (sysctl kernel.unprivileged_userns_clone=1 or "
+            "user.max_user_namespaces) to keep it",
+        )
+    return SandboxPlan(True)
 
 
 def find_browser(explicit: str | None = None) -> BrowserInfo:

@@ -40,7 +40,23 @@ _NET_ERRORS: dict[str, tuple[FailureReason, str]] = {
     "ERR_UNSAFE_PORT": (FailureReason.ERROR, "Chromium refuses to connect to this port"),
     "ERR_INVALID_RESPONSE": (FailureReason.ERROR, "invalid HTTP response"),
     "ERR_ABORTED": (FailureReason.ERROR, "navigation aborted"),
+    # Chromium refuses a redirect to file:, data:, chrome: and other non-web schemes itself.
+    "ERR_UNSAFE_REDIRECT": (
+        FailureReason.ERROR,
+        "redirect to a non-http(s) URL refused (only http and https are followed)",
+    ),
+    "ERR_UNKNOWN_URL_SCHEME": (FailureReason.ERROR, "URL scheme refused (only http and https)"),
+    "ERR_DISALLOWED_URL_SCHEME": (
+        FailureReason.ERROR,
+        "URL scheme refused (only http and https)",
+    ),
 }
+
+# Playwright's words when a page replaced its own document while it was being read.
+_NAVIGATING_MARKERS = (
+    "page is navigating",
+    "Execution context was destroyed",
+)
 
 _CRASH_MARKERS = (
     "Target crashed",
@@ -73,6 +89,8 @@ def classify_failure(exc: BaseException | None) -> LoadFailure:
         return _classify_net_error(match.group(1))
     if "Timeout" in text and "exceeded" in text:
         return LoadFailure(FailureReason.TIMEOUT, _timeout_message(text))
+    if any(marker in str(exc) for marker in _NAVIGATING_MARKERS):
+        return LoadFailure(FailureReason.ERROR, "the page navigated away while it was being read")
     if any(marker in str(exc) for marker in _CRASH_MARKERS):
         return LoadFailure(FailureReason.CRASH, f"browser page crashed or closed: {text}")
     return LoadFailure(FailureReason.ERROR, f"{type(exc).__name__}: {text}")

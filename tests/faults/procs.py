@@ -1,0 +1,95 @@
+"""The Chromium processes a scan started, read from /proc (Linux), and the harm tests do to them.
+
+``OomKiller`` plays the kernel's part in a memory blow-up: it kills a renderer of the scan once
+its resident memory passes a limit, as the OOM killer (or a cgroup limit) would, without letting
+the page take the whole machine's memory first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import threading
+from pathlib import Path
+from typing import Self
+
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+
+
+def descendants(root: int) -> list[int]:
+    """Every live process below ``root`` (children, grandchildren, ...)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            stat = (entry / "stat").read_text()
+            # the command name is in parentheses and may hold spaces: split after it
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found: list[int] = []
+    frontier = [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        found.extend(children)
+        frontier.extend(children)
+    return found
+
+
+def cmdline(pid: int) -> list[str]:
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return []
+    return [part.decode("utf-8", "replace") for part in raw.split(b"\0") if part]
+
+
+def resident_bytes(pid: int) -> int:
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_SIZE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def browser_processes(root: int, browser: str) -> list[int]:
+    """The browser (main) processes under ``root``: the binary, with no ``--type=``."""
+    real = os.path.realpath(browser)
+    return [
+        pid
+        for pid in descendants(root)
+        if (args := cmdline(pid))
+        and os.path.realpath(args[0]) == real
+        and not any(a.startswith("--type=") for a in args)
+    ]
+
+
+def renderers(root: int) -> list[int]:
+    return [pid for pid in descendants(root) if "--type=renderer" in cmdline(pid)]
+
+
+class OomKiller:
+    """Kill any renderer under ``root`` whose resident memory passes ``limit`` bytes."""
+
+    def __init__(self, root: int, limit: int) -> None:
+        self.root = root
+        self.limit = limit
+        self.killed: list[int] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="oom-killer", daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.1):
+            for pid in renderers(self.root):
+                if resident_bytes(pid) > self.limit:
+                    with contextlib.suppress(OSError):
+                        os.kill(pid, signal.SIGKILL)
+                        self.killed.append(pid)
