@@ -49,13 +49,20 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from analyzers.base import Finding, PageAnalysis, Severity, Verdict
+from analyzers.behaviour import BUSY_SECOND_CORES, sustained_cpu
 from minerscan.observations import FailureReason, PageVisit
 
 _MINING_CPU = ("MS501", "MS503")
 _SUPPORTING_CPU = ("MS502", "MS503", "MS504")
+_STRUCTURE = ("MS202", "MS401", "MS402")  # miner code without a family name
+_INFRASTRUCTURE_HINTS = ("MS103", "MS203")  # a request to, or address of, mining infrastructure
+_EXCHANGE = "MS310"
 _RANK = {Verdict.FAILED: 0, Verdict.CLEAN: 1, Verdict.SUSPICIOUS: 2, Verdict.MINER: 3}
 MAX_REASONS = 8
 MAX_SITE_PAGES = 10
+WORK_SECONDS = 2  # busy seconds before a stop is worth a reason ("CPU stopped after 4 s")
+NOT_STARTED = "known miner present but not started: no pool traffic or mining-like CPU was seen"
+NO_EXCHANGE = "no work/result exchange: CPU use alone does not make a page a miner"
 
 
 @dataclass(frozen=True)
@@ -63,33 +70,56 @@ class Signals:
     """A page's findings sorted into the kinds of signal the verdict weighs."""
 
     protocol: tuple[Finding, ...]
+    exchange: tuple[Finding, ...]
     known_miner: tuple[Finding, ...]
     hints: tuple[Finding, ...]
     cpu: tuple[Finding, ...]
+    afterlife: tuple[Finding, ...]
 
     @classmethod
     def of(cls, findings: Iterable[Finding]) -> Signals:
-        protocol, known, hints, cpu = [], [], [], []
+        kinds: dict[str, list[Finding]] = {
+            k: [] for k in ("protocol", "exchange", "known", "hints", "cpu", "afterlife")
+        }
         for finding in sorted(findings, key=lambda f: (-f.severity, -f.confidence, f.rule_id)):
             family = finding.rule_id[:3]
-            if family == "MS3" and finding.severity >= Severity.CRITICAL:
-                protocol.append(finding)
+            if finding.rule_id == _EXCHANGE:
+                kinds["exchange"].append(finding)
+            elif family == "MS3" and finding.severity >= Severity.CRITICAL:
+                kinds["protocol"].append(finding)
             elif family == "MS5":
-                cpu.append(finding)
+                kinds["cpu"].append(finding)
+            elif family == "MS6":
+                kinds["afterlife"].append(finding)
             elif finding.severity >= Severity.HIGH:
-                known.append(finding)  # MS1/MS2/MS4, or another family's strong finding
+                kinds["known"].append(finding)  # MS1/MS2/MS4, or another family's strong finding
             else:
-                hints.append(finding)
-        return cls(tuple(protocol), tuple(known), tuple(hints), tuple(cpu))
+                kinds["hints"].append(finding)
+        return cls(*(tuple(kinds[k]) for k in kinds))
 
     @property
     def mining_cpu(self) -> bool:
         return any(f.rule_id in _MINING_CPU for f in self.cpu)
 
     @property
+    def worker_cpu(self) -> bool:
+        return any(f.rule_id == "MS501" for f in self.cpu)
+
+    @property
     def strong_cpu(self) -> bool:
         ids = {f.rule_id for f in self.cpu}
         return "MS501" in ids and bool(ids & set(_SUPPORTING_CPU))
+
+    def at_least(self, findings: tuple[Finding, ...], severity: Severity) -> tuple[Finding, ...]:
+        return tuple(f for f in findings if f.severity >= severity)
+
+    @property
+    def structure(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.known_miner + self.hints if f.rule_id in _STRUCTURE)
+
+    @property
+    def infrastructure(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.hints if f.rule_id in _INFRASTRUCTURE_HINTS)
 
 
 def combined(findings: Iterable[Finding]) -> float:
@@ -105,46 +135,95 @@ def _titles(findings: Iterable[Finding]) -> list[str]:
     return list(dict.fromkeys(f.title for f in findings))[:MAX_REASONS]
 
 
-def page_verdict(
-    visit: PageVisit, findings: Sequence[Finding]
-) -> tuple[Verdict, float, tuple[str, ...]]:
-    """The verdict, confidence and reasons for one page visit (see the module docstring)."""
-    s = Signals.of(findings)
+Judged = tuple[Verdict, float, tuple[str, ...]]
+
+
+def _miner(visit: PageVisit, s: Signals) -> Judged | None:
+    """The bands that make a page a miner, strongest first; None when none applies."""
+    support = s.exchange + s.known_miner + s.afterlife + s.cpu
     if s.protocol:
-        support = s.known_miner + s.cpu
-        return (
-            Verdict.MINER,
-            _band(s.protocol + support, 0.95, 1.0),
-            tuple(_titles(s.protocol + support)),
-        )
+        chain = s.protocol + support
+        return Verdict.MINER, _band(chain, 0.95, 1.0), tuple(_titles(chain))
+    busy_exchange = s.at_least(s.exchange, Severity.HIGH)
+    mining_afterlife = s.at_least(s.afterlife, Severity.HIGH)
+    if busy_exchange or mining_afterlife:
+        chain = busy_exchange + mining_afterlife + support
+        return Verdict.MINER, _band(chain, 0.85, 0.97), tuple(_titles(chain))
     if s.known_miner and s.mining_cpu:
-        chain = s.known_miner + s.cpu
+        chain = s.known_miner + s.cpu + s.afterlife
         return Verdict.MINER, _band(chain, 0.80, 0.97), tuple(_titles(chain))
+    if s.structure and s.worker_cpu:
+        chain = s.structure + s.cpu + s.afterlife
+        return Verdict.MINER, _band(chain, 0.75, 0.95), tuple(_titles(chain))
+    left_running = s.at_least(s.afterlife, Severity.MEDIUM)
+    if left_running and (s.exchange or s.known_miner):
+        chain = left_running + s.exchange + s.known_miner + s.cpu
+        return Verdict.MINER, _band(chain, 0.80, 0.97), tuple(_titles(chain))
+    return None
+
+
+def _suspicious(visit: PageVisit, s: Signals, stopped: str | None) -> Judged | None:
     if s.known_miner:
-        reasons = [
-            *_titles(s.known_miner + s.hints + s.cpu),
-            "no pool traffic or mining-like CPU was seen",
-        ]
+        reasons = [*_titles(s.known_miner + s.hints + s.cpu + s.afterlife)]
+        reasons += [stopped] if stopped else []
+        reasons.append(NOT_STARTED)
         return Verdict.SUSPICIOUS, _band(s.known_miner + s.hints, 0.50, 0.79), tuple(reasons)
-    if s.strong_cpu and s.hints:
-        chain = s.cpu + s.hints
+    if s.exchange:
+        chain = s.exchange + s.cpu + s.hints
+        reasons = [*_titles(chain), "work/result exchange, but no sustained CPU"]
+        return Verdict.SUSPICIOUS, _band(chain, 0.40, 0.70), tuple(reasons)
+    left_running = s.at_least(s.afterlife, Severity.MEDIUM)
+    if left_running:
+        chain = left_running + s.cpu + s.hints
         reasons = [
             *_titles(chain),
-            "mining-like CPU and miner hints, but no pool traffic or known miner",
+            "kept burning CPU after the page was left, but no pool traffic or known miner",
         ]
         return Verdict.SUSPICIOUS, _band(chain, 0.40, 0.70), tuple(reasons)
+    if s.strong_cpu and s.infrastructure:
+        chain = s.cpu + s.infrastructure
+        reasons = [
+            *_titles(chain),
+            "mining-like CPU next to mining infrastructure, but no work/result exchange",
+        ]
+        return Verdict.SUSPICIOUS, _band(chain, 0.40, 0.70), tuple(reasons)
+    return None
+
+
+def _stopped_reason(visit: PageVisit) -> str | None:
+    """ "CPU stopped after 4 s: work that ends is not mining", when the page worked, then idled."""
+    cpu = sustained_cpu(visit.cpu)
+    if cpu is None or cpu.stopped_after is None:
+        return None
+    busy = sum(1 for sample in cpu.reading.timeline if sample >= BUSY_SECOND_CORES)
+    if busy < WORK_SECONDS:
+        return None
+    return f"CPU stopped after {cpu.stopped_after:.0f} s: work that ends is not mining"
+
+
+def page_verdict(visit: PageVisit, findings: Sequence[Finding]) -> Judged:
+    """The verdict, confidence and reasons for one page visit (see the module docstring)."""
+    s = Signals.of(findings)
+    judged = _miner(visit, s)
+    if judged is not None:
+        return judged
+    stopped = _stopped_reason(visit)
+    judged = _suspicious(visit, s, stopped)
+    if judged is not None:
+        return judged
     if visit.failure is not None and visit.failure is not FailureReason.HTTP_STATUS:
         detail = f": {visit.error}" if visit.error else ""
         return Verdict.FAILED, 0.0, (f"page was not rendered ({visit.failure.value}{detail})",)
-    seen = s.hints + s.cpu
+    seen = s.hints + s.cpu + s.afterlife
     confidence = round(max(0.95 - 0.45 * combined(seen), 0.5), 3)
-    if not seen:
+    if stopped:
+        why = stopped
+    elif s.cpu:
+        why = NO_EXCHANGE
+    elif seen:
+        why = "hints only, no miner"
+    else:
         return Verdict.CLEAN, confidence, ()
-    why = (
-        "CPU use alone does not make a page a miner"
-        if s.cpu and not s.hints
-        else "hints only, no miner"
-    )
     return Verdict.CLEAN, confidence, (*_titles(seen), why)
 
 

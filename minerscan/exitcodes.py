@@ -6,20 +6,29 @@
 
 from __future__ import annotations
 
-from analyzers.base import Severity
+from analyzers.base import Severity, Verdict
 from minerscan.results import ScanResult
 
 CLEAN, FINDINGS, USAGE, INCOMPLETE = 0, 1, 2, 3
 
 
+# A page called a miner fails a CI job at the default ``--fail-on high`` even when the evidence
+# that made it one is several MEDIUM findings together (say, miner structure plus worker CPU).
+MINER_SEVERITY = Severity.HIGH
+
+
 def worst_severity(result: ScanResult) -> Severity | None:
+    """The highest finding severity of any page; a ``miner`` page counts as at least HIGH."""
     worst: Severity | None = None
     for page in result.pages:
         if page.analysis is None:
             continue
-        for finding in page.analysis.findings:
-            if worst is None or finding.severity > worst:
-                worst = finding.severity
+        severities = [finding.severity for finding in page.analysis.findings]
+        if page.analysis.verdict is Verdict.MINER:
+            severities.append(MINER_SEVERITY)
+        for severity in severities:
+            if worst is None or severity > worst:
+                worst = severity
     return worst
 
 
