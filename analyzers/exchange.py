@@ -11,7 +11,8 @@ every fetch/XHR endpoint through :mod:`analyzers.wire` and judges the *values*:
   one blob of block-template size (76 bytes and more) on its own;
 - a **result** is a sent message without prose carrying a new 32-byte hash (one the client never
   received) next to a nonce or number, or a new short-hex nonce next to a token of an earlier
-  work item (the job id); a binary frame of fixed size (36..128 bytes) holding 32 random bytes
+  work item (the job id); a message that repeats a blob it received asks for content, it is no
+  result; a binary frame of fixed size (36..128 bytes) holding 32 random bytes
   counts as one when the received frames hold random blobs;
 - the **exchange** is ongoing: at least two work items and two results interleaved (work, then
   results, then new work) or at least three distinct results spread over two seconds or more.
@@ -60,9 +61,9 @@ MIN_SPAN_SECONDS = 2.0
 MAX_DEPTH = 8
 MAX_VALUES = 400  # scalars read per message
 MAX_TOKEN_CHARS = 64
+MAX_PROSE_CHARS = 2000  # a bounded look for words: page-controlled strings may be huge
 MAX_LISTED = 5
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
-_WORDS = re.compile(r"[A-Za-z]{2,}(?:\s+[A-Za-z]{2,}){2,}")  # PROSE_WORDS words
 _HTTP_TYPES = ("xhr", "fetch", "ping", "beacon", "other")
 
 
@@ -127,7 +128,7 @@ def _walk(value: Any, shape: Shape, depth: int, budget: list[int]) -> None:
 
 
 def _string(text: str, shape: Shape) -> None:
-    if _WORDS.search(text):
+    if _is_prose(text):
         shape.prose = True
         return
     if _HEX.match(text):
@@ -141,6 +142,12 @@ def _string(text: str, shape: Shape) -> None:
             shape.short_hex.add(hex_text)
     if 0 < len(text) <= MAX_TOKEN_CHARS:
         shape.tokens.add(text)
+
+
+def _is_prose(text: str) -> bool:
+    """Three or more words of letters: a sentence, which no work item or result carries."""
+    words = text[:MAX_PROSE_CHARS].split(maxsplit=PROSE_WORDS * 4)
+    return sum(1 for word in words if len(word) >= 2 and word.isalpha()) >= PROSE_WORDS
 
 
 def _bytes(data: bytes, shape: Shape) -> None:
@@ -283,6 +290,8 @@ def _result_key(shape: Shape, received: set[str], work_tokens: set[str]) -> tupl
         return (
             fresh[0] if shape.raw_random and low <= shape.raw_size <= high and fresh else None
         ), 0
+    if shape.blobs & received:
+        return None, 0  # it names content it was given ("want <hash>"): a request, not a result
     references = 1 if (shape.tokens - shape.blobs) & work_tokens else 0
     new_hashes = sorted(h for h in shape.hashes if h not in received)
     nonces = sorted(
