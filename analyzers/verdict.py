@@ -1,18 +1,27 @@
 """From findings to a verdict: how minerscan decides that a page is a miner.
 
-Findings fall into four kinds of signal, by rule family and severity:
+Findings fall into six kinds of signal, by rule family and severity:
 
-- **protocol** — an ``MS3xx`` finding at CRITICAL: a WebSocket speaking a mining pool's protocol
-  (a login with a wallet or site key, jobs, shares). This is mining in progress.
+- **protocol** — an ``MS3xx`` finding at CRITICAL (MS301): a WebSocket speaking a named mining
+  pool protocol (a login with a wallet or site key, jobs, shares). This is mining in progress.
+- **exchange** — MS310: a socket or polled endpoint that keeps receiving work items and sending
+  results in a dialect no rule names. HIGH when the page's CPU was sustained to the end of the
+  dwell (worker *or* main thread), MEDIUM without.
 - **known miner** — an ``MS1xx`` (blocklist), ``MS2xx`` (script signature) or ``MS4xx``
   (WebAssembly fingerprint) finding at HIGH or above: a socket or script on a mining blocklist,
   or miner code recognised in a script or wasm module. Findings of other rule families count
   here too when they are HIGH or above.
-- **hint** — the same families below HIGH: a heuristic blocklist filter, a weak signature, a
-  wasm module with some crypto-like code.
+- **hint** — the same families below HIGH. Among them *miner structure* (MS202 miner code
+  without a family name, MS402 mining-grade wasm; MS401 is HIGH, a known miner) and *mining
+  infrastructure* (MS103 a request to, MS203 an address of, a pool).
 - **CPU** — ``MS5xx`` behaviour. *Mining-like* CPU is sustained worker CPU (MS501) or a
   throttled duty cycle (MS503); *strong* CPU is MS501 together with another CPU finding
-  (fan-out MS502, throttling MS503, or CPU persisting after load MS504).
+  (fan-out MS502, throttling MS503, or CPU persisting after load MS504). CPU that stops before
+  the end of the dwell (busy, then idle for at least 2 s and a quarter of it) is no MS501: work
+  that ends (a password hashed, a captcha solved) is not mining.
+- **afterlife** — ``MS6xx`` (MS601): windows, workers or sockets of the page still running after
+  it was left; HIGH when they kept trading work for results (or spoke a pool protocol), MEDIUM
+  when they kept burning CPU, LOW when they only kept talking.
 
 A page is
 
@@ -20,10 +29,18 @@ A page is
 verdict         when                                                                  confidence
 ==============  ====================================================================  ==========
 ``miner``       a protocol signal                                                     0.95–1.00
+``miner``       a work/result exchange with sustained CPU (MS310 HIGH), or mining     0.85–0.97
+                that went on after the page was left (MS601 HIGH)
 ``miner``       a known-miner signal plus mining-like CPU                             0.80–0.97
-``suspicious``  a known-miner signal without mining-like CPU                          0.50–0.79
-``suspicious``  strong CPU plus a hint                                                0.40–0.70
-``clean``       anything else: CPU alone, or hints alone, never make a miner          0.50–0.95
+``miner``       miner structure (MS202, MS401, MS402) plus sustained worker CPU       0.75–0.95
+``miner``       MS601 MEDIUM or HIGH plus an exchange or a known-miner signal         0.80–0.97
+``suspicious``  a known-miner signal without mining-like CPU: present but not         0.50–0.79
+                started (gated, delayed)
+``suspicious``  a work/result exchange without sustained CPU (MS310 MEDIUM)           0.40–0.70
+``suspicious``  CPU still burned after the page was left (MS601 MEDIUM), nothing else  0.40–0.70
+``suspicious``  strong CPU plus a mining-infrastructure hint (MS103, MS203)            0.40–0.70
+``clean``       anything else: CPU without a work/result exchange, CPU that stopped,  0.50–0.95
+                or hints alone, never make a miner
 ``failed``      not rendered (``failure`` set, other than ``http_status``) and the    0.0
                 findings did not make it ``miner`` or ``suspicious``
 ==============  ====================================================================  ==========
@@ -32,11 +49,16 @@ Within each band the confidence is the findings' combined confidence,
 ``1 - Π(1 - confidence)``, clamped to the band; for ``clean`` it is 0.95 lowered by the combined
 confidence of whatever hints or CPU findings were seen (``0.95 - 0.45 × combined``). A visit
 that failed but still showed a mining protocol (a timeout while mining) is reported by its
-evidence, not as failed.
+evidence, not as failed. The reasons say why a busy page stayed clean: "CPU stopped after 4 s:
+work that ends is not mining", or "no work/result exchange: CPU use alone does not make a page
+a miner"; a known miner that did not run says "known miner present but not started".
 
-So a benign page that hashes once (one CPU spike: no MS501), compiles WebAssembly (a hint at
-most), opens a chat WebSocket (no protocol structure) or spins WebGL in the main thread (MS504
-at most) stays ``clean``.
+So a benign page that hashes once or for a few seconds (CPU that stops), compiles WebAssembly
+(a hint at most), opens a chat WebSocket (no work/result exchange) or spins WebGL in the main
+thread (CPU without an exchange) stays ``clean``.
+
+A ``miner`` page counts as a HIGH finding for exit codes (:mod:`minerscan.exitcodes`), so the
+default ``--fail-on high`` fails a CI job on it even when its evidence is MEDIUM findings only.
 
 A site's verdict is its worst page's (miner > suspicious > clean > failed; ``failed`` only when
 every page failed), with those pages listed as the reasons.
