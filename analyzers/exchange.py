@@ -39,7 +39,7 @@ from urllib.parse import urlsplit
 from analyzers.base import Finding, Severity, rule
 from analyzers.behaviour import sustained_cpu
 from analyzers.protocol import read_socket
-from analyzers.wire import RawBytes, TextLine, decode_payload, decode_query
+from analyzers.wire import RawBytes, TextLine, decode_payload, decode_query, unwrap_json
 from minerscan.observations import (
     FrameDirection,
     PageVisit,
@@ -63,6 +63,7 @@ MAX_VALUES = 400  # scalars read per message
 MAX_TOKEN_CHARS = 64
 MAX_PROSE_CHARS = 2000  # a bounded look for words: page-controlled strings may be huge
 MAX_LISTED = 5
+MAX_BATCH = 64  # messages read from one frame
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _HTTP_TYPES = ("xhr", "fetch", "ping", "beacon", "other")
 
@@ -124,7 +125,11 @@ def _walk(value: Any, shape: Shape, depth: int, budget: list[int]) -> None:
         shape.numbers += 1
         shape.tokens.add(str(value))
     elif isinstance(value, str):
-        _string(value, shape)
+        inner = unwrap_json(value) if value[:1] not in "{[" else None
+        if inner is not None:  # ["proof", "7b226a...7d"]: a wrapped document inside an event
+            _walk(inner, shape, depth + 1, budget)
+        else:
+            _string(value, shape)
 
 
 def _string(text: str, shape: Shape) -> None:
@@ -305,13 +310,11 @@ def _result_key(shape: Shape, received: set[str], work_tokens: set[str]) -> tupl
 
 
 def socket_exchange(session: WebSocketSession) -> Exchange:
+    # One message per value: a frame of JSON lines may batch several results.
     messages = [
-        Message(
-            frame.direction,
-            frame.time,
-            shape_of(decode_payload(frame.payload, binary=frame.binary)),
-        )
+        Message(frame.direction, frame.time, shape_of([value]))
         for frame in session.frames
+        for value in decode_payload(frame.payload, binary=frame.binary)[:MAX_BATCH]
     ]
     exchange = read_exchange("websocket", session.url, session.context, messages)
     exchange.frames = {

@@ -156,6 +156,11 @@ def _json(text: str) -> Any:
         return None
 
 
+def unwrap_json(text: str) -> Any:
+    """JSON wrapped in base64 or hex text, also as a value inside another message; else None."""
+    return _unwrap(text[:MAX_PAYLOAD_CHARS]) if len(text) >= 16 else None
+
+
 def _unwrap(text: str) -> Any:
     """JSON wrapped in base64 or hex text (an obfuscation layer, not a format of its own)."""
     raw: bytes | None = None

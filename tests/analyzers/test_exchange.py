@@ -233,7 +233,21 @@ def binary_layout(t: Traffic, job: str, at: float) -> list[Any]:
     return out
 
 
+def socket_io_hex_payload(t: Traffic, job: str, at: float) -> list[Any]:
+    """socket.io events whose data is a hex-encoded JSON document."""
+
+    def wrap(event: str, value: Any) -> str:
+        return "42" + json.dumps([event, json.dumps(value).encode().hex()])
+
+    return [
+        (RECEIVED, at, wrap("lease", {"l": job, "h": t.hex(64), "b": 28})),
+        (SENT, at + 0.5, wrap("proof", {"l": job, "n": t.rng.randrange(2**32), "d": t.hex(32)})),
+        (SENT, at + 0.9, wrap("proof", {"l": job, "n": t.rng.randrange(2**32), "d": t.hex(32)})),
+    ]
+
+
 DIALECTS: dict[str, Encoder] = {
+    "socket.io-hex-payload": socket_io_hex_payload,
     "plain-json": plain_json,
     "socket.io": socket_io,
     "json-lines": json_lines,
@@ -258,6 +272,22 @@ def test_any_dialect_with_sustained_cpu_is_a_miner(ctx: AnalysisContext, dialect
     assert finding.title.endswith("results sent, CPU at 1.9 cores")
     assert analysis.reasons[0] == finding.title
     assert not any(f.rule_id == "MS301" for f in analysis.findings)
+
+
+def test_results_batched_in_one_frame_of_json_lines_each_count(ctx: AnalysisContext) -> None:
+    t = Traffic()
+    items: list[Any] = []
+    for n in range(4):
+        at, job = 0.5 + 1.5 * n, n + 100
+        work = {"op": "w", "n": job, "s": t.hex(32), "cut": 20}
+        batch = [
+            json.dumps({"op": "put", "n": job, "x": t.rng.randrange(2**32), "h": t.hex(32)})
+            for _ in range(2)
+        ]
+        items += [(RECEIVED, at, json.dumps(work)), (SENT, at + 1.0, "\n".join(batch) + "\n")]
+    page = visit(sockets=(socket(POOL, frames(*items)),), cpu=worker_cpu())
+    (finding,) = unknown_protocol_exchange(page, ctx)
+    assert (finding.evidence["work_items"], finding.evidence["results"]) == (4, 8)
 
 
 def test_title_counts_work_and_results(ctx: AnalysisContext) -> None:
