@@ -12,6 +12,7 @@ one; the rules then judge the demand, scaled onto the measured timeline.
 
 from __future__ import annotations
 
+import math
 import statistics
 from collections import Counter
 from collections.abc import Iterator
@@ -37,6 +38,9 @@ THROTTLE_MIN_CORES, THROTTLE_MAX_CORES = 0.1, 0.8
 THROTTLE_MIN_SECONDS = 4
 STEADY_TOLERANCE = 0.4  # each half of the dwell within ±40 % of the overall mean
 WORKER_SHARE = 0.5  # most of the CPU in workers, not the main thread (WebGL, layout)
+# Stopped: idle for the last two seconds and quarter of the dwell after being busy.
+STOPPED_MIN_IDLE_SECONDS = 2
+STOPPED_IDLE_FRACTION = 0.25
 PERSISTENT_CORES = 0.25  # still busy at the end of the dwell, after loading finished
 # Starved: the page asked for at least this and got less than half of it.
 STARVED_MIN_DEMAND = 0.2
@@ -96,6 +100,60 @@ def _is_sustained(timeline: tuple[float, ...]) -> bool:
     )
 
 
+def cpu_stopped_after(timeline: tuple[float, ...]) -> float | None:
+    """Seconds into the dwell after which a busy page went idle for good, or None.
+
+    Work that ends (hashing a password, compressing a file, solving one captcha) is not mining:
+    a miner hashes until the page is closed. The page counts as stopped when it was busy at
+    first and then idle for the rest of the dwell: at least two seconds and a quarter of it.
+    """
+    if len(timeline) < MIN_TIMELINE_SECONDS:
+        return None
+    busy = [i for i, sample in enumerate(timeline) if sample >= BUSY_SECOND_CORES]
+    if not busy:
+        return None
+    ended = busy[-1] + 1
+    idle_tail = len(timeline) - ended
+    if idle_tail < max(STOPPED_MIN_IDLE_SECONDS, math.ceil(STOPPED_IDLE_FRACTION * len(timeline))):
+        return None
+    return float(ended)
+
+
+@dataclass(frozen=True)
+class CpuJudgement:
+    """Whether the page kept a processor busy to the end of the dwell, worker or main thread."""
+
+    reading: CpuReading
+    sustained: bool
+    stopped_after: float | None  # seconds into the dwell, when the CPU went idle for good
+
+    @property
+    def cores(self) -> float:
+        return self.reading.cores
+
+    def evidence(self) -> dict[str, Any]:
+        evidence = _cpu_evidence(self.reading)
+        evidence["sustained"] = self.sustained
+        evidence["stopped_after_seconds"] = self.stopped_after
+        return evidence
+
+
+def sustained_cpu(profile: CpuProfile | None) -> CpuJudgement | None:
+    """Judge a page's CPU over the dwell, wherever it ran; None when it was not measured.
+
+    Sustained means at least 0.2 cores on average, busy in most seconds (when the timeline is
+    known) and not stopped before the end. Main-thread CPU counts too: a miner may hash on the
+    main thread, and it is the work/result exchange, not the thread, that tells it from WebGL.
+    """
+    reading = read_cpu(profile)
+    if reading is None:
+        return None
+    stopped = cpu_stopped_after(reading.timeline)
+    timeline_ok = len(reading.timeline) < MIN_TIMELINE_SECONDS or _is_sustained(reading.timeline)
+    sustained = reading.cores >= SUSTAINED_WORKER_CORES and timeline_ok and stopped is None
+    return CpuJudgement(reading, sustained, stopped)
+
+
 def _worker_targets(profile: CpuProfile) -> list[TargetCpu]:
     targets = [t for t in profile.per_target if t.context.partition(":")[0] in _WORKER_KINDS]
     return sorted(targets, key=lambda t: t.cpu_seconds, reverse=True)
@@ -134,7 +192,8 @@ def sustained_worker_cpu(visit: PageVisit, context: AnalysisContext) -> Iterator
 
     Miners hash in Web Workers from start to end. The rule needs at least 0.2 cores in workers
     on average *and* CPU in most seconds of the timeline, so a page that hashes a password once
-    or decodes an image in a worker (one spike) does not fire. Attribution names the worker
+    or decodes an image in a worker (one spike) does not fire; nor does work that stops before
+    the end of the dwell (idle for the last two seconds and quarter of it). Attribution names the worker
     scripts by CPU seconds.
     """
     reading = read_cpu(visit.cpu)
@@ -143,6 +202,8 @@ def sustained_worker_cpu(visit: PageVisit, context: AnalysisContext) -> Iterator
     timeline_known = len(reading.timeline) >= MIN_TIMELINE_SECONDS
     if timeline_known and not _is_sustained(reading.timeline):
         return
+    if cpu_stopped_after(reading.timeline) is not None:
+        return  # work that ended before the dwell did: not "for the whole dwell"
     targets = _worker_targets(reading.profile)
     busy_targets = [t for t in targets if t.cpu_seconds > 0]
     count = len(busy_targets) or reading.profile.peak_workers or len(visit.workers)

@@ -286,16 +286,19 @@ def classify(value: Any) -> MiningMessage | None:
 
 
 def decode_frame(frame: WebSocketFrame) -> list[Any]:
-    """The values a frame carries: one JSON document, JSON lines, or plain text lines."""
+    """The values a frame carries: one JSON document, JSON lines, or plain text lines.
+
+    Frames are page-controlled: a document nested too deeply for the JSON parser is read as text.
+    """
     text = frame.payload
     if frame.binary:
         try:
             text = base64.b64decode(frame.payload, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
+        except (binascii.Error, UnicodeDecodeError, ValueError):
             return []  # a binary protocol we do not read
     try:
         return [json.loads(text)]
-    except ValueError:
+    except (ValueError, RecursionError):
         pass
     values: list[Any] = []
     for line in text.splitlines():
@@ -304,7 +307,7 @@ def decode_frame(frame: WebSocketFrame) -> list[Any]:
             continue
         try:
             values.append(json.loads(line))
-        except ValueError:
+        except (ValueError, RecursionError):
             values.append(line)
     return values
 

@@ -289,8 +289,11 @@ def known_miner_family(visit: PageVisit, ctx: object = None) -> Iterable[Finding
 
     YARA signatures for the constructors, configuration objects and loader URLs of the publicly
     known browser-miner families: ``CoinHive.Anonymous``, ``CRLT.Anonymous``, ``deepMiner``,
-    webminerpool's ``startMining``/``throttleMiner``, JSECoin, CoinImp's ``Client.Anonymous``,
-    CoinHave and Minero. Evidence names the script (URL or context, sha256) and the matched text.
+    webminerpool's ``startMining(pool, login, …)``/``throttleMiner =``/handshake message,
+    JSECoin, CoinImp's ``Client.Anonymous``, CoinHave and Minero. A family is named by its API
+    *used* (called, assigned, loaded from its script URL), never by a bare word or host name,
+    which anti-miner lists and articles carry too. Evidence names the script (URL or context,
+    sha256) and the matched text.
     """
     return _of_group(visit, ctx, "MS201")
 

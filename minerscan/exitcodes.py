@@ -11,24 +11,38 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from analyzers.base import Finding, Severity
+from analyzers.base import Finding, Severity, Verdict
 from minerscan.results import PageResult, ScanResult
 
 CLEAN, FINDINGS, USAGE, INCOMPLETE = 0, 1, 2, 3
 
 Counts = Callable[[PageResult, Finding], bool]
 
+# A page called a miner fails a CI job at the default ``--fail-on high`` even when the evidence
+# that made it one is several MEDIUM findings together (say, miner structure plus worker CPU).
+MINER_SEVERITY = Severity.HIGH
+
+
+
 
 def worst_severity(result: ScanResult, counts: Counts | None = None) -> Severity | None:
+    """The highest counted finding severity of any page; a ``miner`` page whose findings
+    count counts as at least HIGH."""
     worst: Severity | None = None
     for page in result.pages:
         if page.analysis is None:
             continue
-        for finding in page.analysis.findings:
-            if counts is not None and not counts(page, finding):
-                continue
-            if worst is None or finding.severity > worst:
-                worst = finding.severity
+        counted = [
+            finding
+            for finding in page.analysis.findings
+            if counts is None or counts(page, finding)
+        ]
+        severities = [finding.severity for finding in counted]
+        if page.analysis.verdict is Verdict.MINER and counted:
+            severities.append(MINER_SEVERITY)
+        for severity in severities:
+            if worst is None or severity > worst:
+                worst = severity
     return worst
 
 

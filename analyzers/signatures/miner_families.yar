@@ -1,6 +1,11 @@
 // Named web-miner families: their constructors, configuration objects and loader URLs.
 // Each rule is one family; a match means the page carries that miner's own API (MS201, high).
 // Globals such as CoinHive or CRLT survive minification because page code calls them by name.
+//
+// A family is named by how its API is *used* (a constructor called, a function called with its
+// argument shape, a handshake message built, a library loaded from its URL), never by a bare
+// word or domain: anti-miner blocklists, extensions and blog posts list the same names and
+// hosts ("coinhive.com", "webminerpool", "startMining") as strings, and must stay clean.
 
 rule coinhive_miner
 {
@@ -12,7 +17,7 @@ rule coinhive_miner
     strings:
         $ctor = /CoinHive\s*\.\s*(Anonymous|User|Token)\s*\(/
         $define = /CoinHive\s*\.\s*(Anonymous|User|Token|CONFIG)\s*=/
-        $library = /coinhive\.com\/lib\//
+        $library = /\/\/(www\.)?coinhive\.com\/lib\/[\w.-]{1,60}\.js/
     condition:
         any of them
 }
@@ -27,7 +32,7 @@ rule cryptoloot_miner
     strings:
         $ctor = /\bCRLT\s*\.\s*(Anonymous|User|Token)\s*\(/
         $define = /\bCRLT\s*\.\s*(Anonymous|User|Token|CONFIG)\s*=/
-        $library = /crypto-loot\.(com|org)\/(lib|proxy)/ nocase
+        $library = /\/\/(www\.)?crypto-loot\.(com|org)\/lib\/[\w.-]{1,60}\.js/ nocase
     condition:
         any of them
 }
@@ -41,7 +46,8 @@ rule deepminer_miner
         description = "deepMiner constructor or library file"
     strings:
         $ctor = /deepMiner\s*\.\s*(Anonymous|User|Init)\s*\(/
-        $library = /deepMiner(\.min)?\.js/
+        // the library file loaded by a script tag, importScripts or a .src assignment
+        $library = /(src\s*=\s*|importScripts\s*\(\s*)['"][^'"]{0,200}\/deepMiner(\.min)?\.js/
     condition:
         any of them
 }
@@ -52,15 +58,17 @@ rule webminerpool_miner
         id = "MS201"
         severity = "high"
         family = "webminerpool"
-        description = "webminerpool (WMP) start/stop API with its throttle or frame queues"
+        description = "webminerpool (WMP) startMining(pool, login, ...) and stopMining() with its throttle or frame queues, or its handshake message"
     strings:
-        $start = /\bstartMining\s*\(/
-        $stop = /\bstopMining\s*\(/
-        $throttle = /\bthrottleMiner\b/
-        $queues = /\b(sendStack|receiveStack)\b/
-        $name = /webminerpool/ nocase
+        // startMining(pool, login, password[, threads[, userid]]): at least three arguments
+        $start = /\bstartMining\s*\(\s*[^,()]{1,200},\s*[^,()]{1,200},\s*[^,()]{1,200}[,)]/
+        $stop = /\bstopMining\s*\(\s*\)/
+        $throttle = /\bthrottleMiner\s*=/
+        $queues = /\b(sendStack|receiveStack)\s*(=|\.\s*(push|shift|length))/
+        // the login message the client builds: {identifier: "handshake", pool:, login:, ...}
+        $handshake = /identifier['"]?\s*:\s*['"]handshake['"][^{}]{0,200}\blogin['"]?\s*:/
     condition:
-        $name or ($start and $stop and ($throttle or $queues))
+        ($start and $stop and ($throttle or $queues)) or ($handshake and ($start or $throttle or $queues))
 }
 
 rule jsecoin_miner
@@ -69,14 +77,16 @@ rule jsecoin_miner
         id = "MS201"
         severity = "high"
         family = "JSECoin"
-        description = "JSECoin miner loader or its mining API next to the JSECoin name"
+        description = "JSECoin miner loader URL (with its site id), or its mining API used next to the JSECoin name"
     strings:
-        $loader = /load\.jsecoin\.com/ nocase
+        // the loader with a publisher id: //load.jsecoin.com/load/<id>/<site>/...
+        $loader = /\/\/load\.jsecoin\.com\/load\/[0-9]{1,12}\// nocase
         $name = /jsecoin/ nocase
-        $api1 = /\bstartMining\b/
-        $api2 = /\bstopMining\b/
-        $api3 = /\b(hashRate|hashesPerSecond)\b/
-        $api4 = /\bsubmitHash\b/
+        // used, not listed: called, read as a property or sent as a command, not an array entry
+        $api1 = /(\.|:\s*['"])startMining\b|\bstartMining\s*\(/
+        $api2 = /(\.|:\s*['"])stopMining\b|\bstopMining\s*\(/
+        $api3 = /\.\s*(hashRate|hashesPerSecond)\b/
+        $api4 = /(\.|:\s*['"])submitHash\b|\bsubmitHash\s*\(/
     condition:
         $loader or ($name and 2 of ($api*))
 }
@@ -90,7 +100,7 @@ rule coinimp_miner
         description = "CoinImp Client.Anonymous constructor or library URL"
     strings:
         $ctor = /new\s+Client\s*\.\s*Anonymous\s*\(/
-        $library = /coinimp\.(com|net)\/(scripts|lib)/ nocase
+        $library = /\/\/(www\.)?coinimp\.(com|net)\/(scripts|lib)\/[\w.-]{1,60}\.js/ nocase
     condition:
         any of them
 }
@@ -104,7 +114,7 @@ rule coinhave_miner
         description = "CoinHave miner constructor or library URL"
     strings:
         $ctor = /CoinHave\s*\.\s*(Anonymous|User)\s*\(/
-        $library = /coin-have\.com\/(c|lib|js)\// nocase
+        $library = /\/\/(www\.)?coin-have\.com\/(c|lib|js)\/[\w.-]{1,60}\.js/ nocase
     condition:
         any of them
 }
@@ -118,8 +128,8 @@ rule minero_miner
         description = "Minero miner constructor, hidden-miner markup or library URL"
     strings:
         $ctor = /Minero\s*\.\s*(Anonymous|User)\s*\(/
-        $markup = "minero-hidden"
-        $library = /minero\.cc\/lib\// nocase
+        $markup = /class\s*=\s*['"]minero-hidden['"]/
+        $library = /\/\/(www\.)?minero\.cc\/lib\/[\w.-]{1,60}\.js/ nocase
     condition:
         any of them
 }

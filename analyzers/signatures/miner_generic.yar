@@ -37,17 +37,19 @@ rule miner_control_api
         id = "MS202"
         severity = "medium"
         family = "generic"
-        description = "three or more miner control names: hash-rate getters, throttle/thread setters, algorithm ids"
+        description = "three or more miner control names used in code: hash-rate getters, throttle/thread setters, algorithm ids"
     strings:
-        $rate = /\b(get)?[Hh]ashesPerSecond\b/
-        $total = /\bgetTotalHashes\b/
-        $accepted = /\bgetAcceptedHashes\b/
-        $set_throttle = /\b[sg]etThrottle\b/
-        $set_threads = /\b[sg]etNumThreads\b/
-        $auto_threads = /\bautoThreads\b/
+        // Called or defined (`.getTotalHashes(`, `getTotalHashes: function`, `.setThrottle =`), not
+        // listed: an anti-miner script that stubs these names out keeps them in an array of strings.
+        $rate = /\.\s*(get)?[Hh]ashesPerSecond\s*(\(|=)|\b(get)?[Hh]ashesPerSecond['"]?\s*:\s*function/
+        $total = /\.\s*getTotalHashes\s*(\(|=)|\bgetTotalHashes['"]?\s*:\s*function/
+        $accepted = /\.\s*getAcceptedHashes\s*(\(|=)|\bgetAcceptedHashes['"]?\s*:\s*function/
+        $set_throttle = /\.\s*[sg]etThrottle\s*(\(|=)|\b[sg]etThrottle['"]?\s*:\s*function/
+        $set_threads = /\.\s*[sg]etNumThreads\s*(\(|=)|\b[sg]etNumThreads['"]?\s*:\s*function/
+        $auto_threads = /\bautoThreads['"]?\s*:/
         // throttle (a number) and threads as keys of one object literal, either order
         $throttle_threads = /[{,]\s*['"]?(throttle['"]?\s*:\s*[0-9.]{1,8}[^{}]{0,200}[{,]\s*['"]?threads|threads['"]?\s*:[^{}]{0,200}[{,]\s*['"]?throttle['"]?\s*:\s*[0-9.])/
-        $cryptonight = /cryptonight/ nocase
+        $cryptonight = /cryptonight\w{0,20}\s*\(/ nocase
         $algorithm = /['"](cn\/(r|[0-4]|half|rwz|zls|double|fast)|cn-(lite|heavy|pico)(\/[0-9a-z]{1,8})?|rx\/(0|wow|arq)|argon2\/chukwa)['"]/
     condition:
         3 of them
@@ -61,10 +63,13 @@ rule mining_protocol_client
         family = "generic"
         description = "client code for a mining protocol: job ids, nonces, submit/login/keepalived messages"
     strings:
-        $job_id = /\bjob_id\b/
-        $keepalived = /['"]keepalived['"]/
-        $hash_accepted = /['"]hash_accepted['"]/
-        $authed = /['"]authed['"]/
+        // Message names compared with or written as values (`=== 'hash_accepted'`, `case 'authed':`,
+        // `method: 'keepalived'`), job ids read or written as fields; a list of these words in
+        // an anti-miner's frame filter is neither.
+        $job_id = /\.\s*job_id\b|\bjob_id['"]?\s*:/
+        $keepalived = /(==|case|:)\s*['"]keepalived['"]/
+        $hash_accepted = /(==|case|:)\s*['"]hash_accepted['"]/
+        $authed = /(==|case|:)\s*['"]authed['"]/
         $submit = /method['"]?\s*:\s*['"](submit|mining\.submit)['"]/
         $login = /method['"]?\s*:\s*['"](login|mining\.subscribe|mining\.authorize)['"]/
         $nonce = /['"]?nonce['"]?\s*:/

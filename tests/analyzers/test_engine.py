@@ -68,7 +68,7 @@ def test_built_in_rules_are_registered_and_documented() -> None:
     rules = registered_rules()
     assert {"MS101", "MS102", "MS103", "MS301", "MS501", "MS502", "MS503", "MS504"} <= set(rules)
     for rule_id, registered in rules.items():
-        assert re.fullmatch(r"MS[1-5]\d\d", rule_id)
+        assert re.fullmatch(r"MS[1-6]\d\d", rule_id)
         assert registered.title and len(registered.description) > len(registered.title), rule_id
     assert rules["MS301"].severity is Severity.CRITICAL
 
@@ -199,5 +199,6 @@ def test_engine_works_without_the_optional_rule_modules() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == (
-        "None ['MS101', 'MS102', 'MS103', 'MS301', 'MS501', 'MS502', 'MS503', 'MS504']"
+        "None ['MS101', 'MS102', 'MS103', 'MS301', 'MS310', 'MS501', 'MS502', 'MS503', 'MS504',"
+        " 'MS601']"
     )

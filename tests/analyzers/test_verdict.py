@@ -106,6 +106,20 @@ WASM_HINT = finding("MS402", Severity.MEDIUM, "WebAssembly with crypto-like loop
 WORKER_CPU = finding("MS501", Severity.MEDIUM, "2 workers burned 1.8 cores for 5.0 s")
 FAN_OUT = finding("MS502", Severity.LOW, "2 workers started from the same script", 0.3)
 AFTER_LOAD = finding("MS504", Severity.LOW, "CPU stayed at 1.8 cores", 0.3)
+STRUCTURE = finding("MS202", Severity.MEDIUM, "miner code structure: miner_control_api")
+POOL_ADDRESS = finding("MS203", Severity.MEDIUM, "mining pool address in code: pool_websocket_url")
+WEAK_MARKER = finding("MS204", Severity.LOW, "weak miner marker: weak_miner_marker", 0.3)
+BUSY_EXCHANGE = finding(
+    "MS310",
+    Severity.HIGH,
+    "WebSocket ws://x speaks an unknown protocol: 6 work items received, 18 results sent, "
+    "CPU at 1.9 cores",
+    0.9,
+)
+IDLE_EXCHANGE = finding("MS310", Severity.MEDIUM, "… unknown protocol … CPU at 0.0 cores", 0.45)
+MINING_AFTERLIFE = finding("MS601", Severity.HIGH, "Kept mining after the page was left", 0.9)
+BURNING_AFTERLIFE = finding("MS601", Severity.MEDIUM, "Kept mining after the page was left", 0.5)
+TALKING_AFTERLIFE = finding("MS601", Severity.LOW, "Kept running after the page was left", 0.25)
 
 
 @pytest.mark.parametrize(
@@ -126,10 +140,25 @@ AFTER_LOAD = finding("MS504", Severity.LOW, "CPU stayed at 1.8 cores", 0.3)
             0.5,
             0.79,
         ),  # CPU, but not mining-like
-        ([WORKER_CPU, FAN_OUT, WASM_HINT], Verdict.SUSPICIOUS, 0.4, 0.7),
+        # a generic miner: miner-grade structure (wasm core, MS202) plus sustained worker CPU
+        ([WORKER_CPU, FAN_OUT, WASM_HINT], Verdict.MINER, 0.75, 0.95),
+        ([WORKER_CPU, STRUCTURE], Verdict.MINER, 0.75, 0.95),
+        ([STRUCTURE, FAN_OUT, AFTER_LOAD], Verdict.CLEAN, 0.5, 0.95),  # no sustained worker CPU
+        ([WORKER_CPU, FAN_OUT, POOL_ADDRESS], Verdict.SUSPICIOUS, 0.4, 0.7),
         ([WORKER_CPU, FAN_OUT, AFTER_LOAD], Verdict.CLEAN, 0.5, 0.95),  # CPU alone
-        ([WORKER_CPU, WASM_HINT], Verdict.CLEAN, 0.5, 0.95),  # weak CPU plus a hint
+        # strong CPU plus a weak hint, but no work/result exchange: not a miner
+        ([WORKER_CPU, FAN_OUT, WEAK_MARKER], Verdict.CLEAN, 0.5, 0.95),
         ([WASM_HINT], Verdict.CLEAN, 0.5, 0.95),
+        # any dialect: work in, results out, with sustained CPU
+        ([BUSY_EXCHANGE, WORKER_CPU], Verdict.MINER, 0.85, 0.97),
+        ([BUSY_EXCHANGE], Verdict.MINER, 0.85, 0.97),  # main-thread CPU: no MS501
+        ([IDLE_EXCHANGE], Verdict.SUSPICIOUS, 0.4, 0.7),
+        # kept mining after the page was left
+        ([MINING_AFTERLIFE], Verdict.MINER, 0.85, 0.97),
+        ([BURNING_AFTERLIFE, STRONG_SIGNATURE], Verdict.MINER, 0.8, 0.97),
+        ([BURNING_AFTERLIFE, IDLE_EXCHANGE], Verdict.MINER, 0.8, 0.97),
+        ([BURNING_AFTERLIFE], Verdict.SUSPICIOUS, 0.4, 0.7),
+        ([TALKING_AFTERLIFE], Verdict.CLEAN, 0.5, 0.95),
         ([], Verdict.CLEAN, 0.95, 0.95),
     ],
 )
@@ -143,9 +172,11 @@ def test_reasons_are_the_evidence_chain() -> None:
     _, _, reasons = page_verdict(page(), [WORKER_CPU, BLOCKED_SCRIPT])
     assert reasons == (BLOCKED_SCRIPT.title, WORKER_CPU.title)  # strongest first
     _, _, reasons = page_verdict(page(), [BLOCKED_SCRIPT])
-    assert reasons[-1] == "no pool traffic or mining-like CPU was seen"
+    assert reasons[-1] == (
+        "known miner present but not started: no pool traffic or mining-like CPU was seen"
+    )
     _, _, reasons = page_verdict(page(), [WORKER_CPU, AFTER_LOAD])
-    assert reasons[-1] == "CPU use alone does not make a page a miner"
+    assert reasons[-1] == "no work/result exchange: CPU use alone does not make a page a miner"
 
 
 def test_failed_visits() -> None:

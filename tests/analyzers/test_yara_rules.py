@@ -275,7 +275,54 @@ def test_benign_set_covers_the_look_alikes_we_promised() -> None:
         "analytics",
         "framework_bundle",
         "obfuscated_chat_widget",
+        "anti_miner_blocklist",
     }
+
+
+# --- words are not families: lists, blocklists and articles name miners without being one ------
+
+LISTED_NOT_USED = [
+    "var hosts = ['webminerpool.com', 'coinhive.com', 'load.jsecoin.com', 'minero.cc'];",
+    "var urls = ['*://coinhive.com/lib/*', '*://crypto-loot.com/lib/*', '*://*/deepMiner.min.js'];",
+    "var names = ['startMining', 'stopMining', 'throttleMiner', 'sendStack', 'jsecoin'];",
+    "var api = ['getHashesPerSecond', 'getTotalHashes', 'getAcceptedHashes', 'setThrottle'];",
+    "var frames = ['job_id', 'keepalived', 'hash_accepted', 'authed', 'submit'];",
+    "document.querySelectorAll('.minero-hidden').forEach(function (n) { n.remove(); });",
+    "// webminerpool: startMining() is its entry point; see github.com/notgiven688/webminerpool",
+]
+
+
+@pytest.mark.parametrize("source", LISTED_NOT_USED)
+def test_names_listed_as_strings_match_no_family_or_structure(
+    rules: yara_x.Rules, source: str
+) -> None:
+    strong = {n: s for n, s in matching(rules, source.encode()).items() if s != "low"}
+    assert strong == {}
+
+
+USED = {
+    "webminerpool_miner": "startMining(pool, wallet, 'x', 4); throttleMiner = 20; stopMining();",
+    "jsecoin_miner": "<script src='https://load.jsecoin.com/load/12345/example.com/0/0/'></script>",
+    "coinhive_miner": "<script src='https://coinhive.com/lib/coinhive.min.js'></script>",
+    "deepminer_miner": '<script src="/static/deepMiner.min.js"></script>',
+    "minero_miner": '<div class="minero-hidden" data-key="abc"></div>',
+}
+
+
+@pytest.mark.parametrize(("name", "source"), USED.items())
+def test_the_same_names_used_as_api_still_name_the_family(
+    rules: yara_x.Rules, name: str, source: str
+) -> None:
+    assert matching(rules, source.encode()).get(name) == "high"
+
+
+def test_a_blog_post_quoting_miner_code_is_no_high_finding(rules: yara_x.Rules) -> None:
+    """Quoted in article text (escaped HTML), miner code is demoted to a hint: the page is clean."""
+    html = (SAMPLES / "benign" / "blog_post_quoting_miners.html").read_text()
+    visit = PageVisit(url="http://127.0.0.1/blog/", dom=DomSnapshot(rendered_html=html))
+    findings = scan_visit(visit, rules)
+    assert findings, "the quotes are still reported, as hints"
+    assert all(f.severity <= Severity.MEDIUM for f in findings)
 
 
 # --- findings for a page visit ----------------------------------------------------------------
