@@ -23,8 +23,6 @@ Counts = Callable[[PageResult, Finding], bool]
 MINER_SEVERITY = Severity.HIGH
 
 
-
-
 def worst_severity(result: ScanResult, counts: Counts | None = None) -> Severity | None:
     """The highest counted finding severity of any page; a ``miner`` page whose findings
     count counts as at least HIGH."""
@@ -33,9 +31,7 @@ def worst_severity(result: ScanResult, counts: Counts | None = None) -> Severity
         if page.analysis is None:
             continue
         counted = [
-            finding
-            for finding in page.analysis.findings
-            if counts is None or counts(page, finding)
+            finding for finding in page.analysis.findings if counts is None or counts(page, finding)
         ]
         severities = [finding.severity for finding in counted]
         if page.analysis.verdict is Verdict.MINER and counted:

@@ -17,7 +17,7 @@ sys.path.insert(0, str(Path(__file__).parent / "reports"))
 import scan_fixture
 from scan_fixture import SITE, clean_page, miner_page, store_scan
 
-from analyzers.base import PageAnalysis, Severity
+from analyzers.base import PageAnalysis, Severity, Verdict
 from minerscan.cli import main
 from minerscan.cli_ci import INIT_TEMPLATE
 from minerscan.config import load_config_file
@@ -42,7 +42,9 @@ def run(*args: str, cwd: Path | None = None) -> tuple[int, str, str]:
 def medium_only_page() -> tuple:
     visit, analysis = miner_page()
     mediums = tuple(f for f in analysis.findings if f.severity is Severity.MEDIUM)
-    return visit, PageAnalysis(analysis.verdict, 0.6, mediums, analysis.reasons)
+    # Medium findings alone make a page suspicious; a page called a miner counts as HIGH
+    # for --fail-on whatever its findings (minerscan.exitcodes).
+    return visit, PageAnalysis(Verdict.SUSPICIOUS, 0.6, mediums, analysis.reasons)
 
 
 @pytest.fixture
