@@ -45,7 +45,19 @@ class CrawlConfig:
     # Visited in an earlier, interrupted run: not visited again (no PageVisit), but fetched once
     # without the browser so the pages behind their links are still found.
     skip_urls: frozenset[str] = field(default_factory=frozenset)
-    user_agent: str | None = None
+    # Visited with one profile but perhaps not with the others: (url as requested, profile).
+    skip_visits: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    user_agent: str | None = None  # for requests made without the browser (robots.txt, ...)
+    # Browser profiles (crawler.instrument.profiles): every page is visited once with each.
+    profiles: tuple[str, ...] = ("desktop",)
+
+    def __post_init__(self) -> None:
+        from crawler.instrument.profiles import get_profile
+
+        if not self.profiles:
+            raise ValueError("at least one browser profile is needed")
+        for name in self.profiles:
+            get_profile(name)  # raises ValueError naming the known profiles
 
 
 @dataclass(frozen=True)

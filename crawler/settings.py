@@ -9,22 +9,36 @@ from crawler.browser import BrowserInfo, running_as_root
 if TYPE_CHECKING:
     from crawler.run import CrawlConfig
 
-__all__ = ["DEFAULT_USER_AGENT", "build_settings"]
+__all__ = ["ROBOTS_AGENT", "build_settings", "plain_user_agent"]
 
-DEFAULT_USER_AGENT = (
-    "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome "
-    "Safari/537.36 minerscan/0.1 (cryptojacking scanner)"
-)
+# robots.txt rules are looked up for this name, whatever browser the pages are shown to:
+# a site that forbids minerscan is obeyed even when the scan looks like Chrome.
+ROBOTS_AGENT = "minerscan"
 PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # Plain (non-browser) requests — robots.txt, HEAD probes, re-seeding — never need more.
 PLAIN_DOWNLOAD_MAXSIZE = 32 << 20
 
 
+def plain_user_agent(config: CrawlConfig, browser: BrowserInfo) -> str:
+    """What requests made without the browser (robots.txt, link re-reads) call themselves:
+    the first profile's user agent, unless one was given."""
+    import minerscan
+    from crawler.instrument.profiles import DEFAULT_PROFILE, get_profile, identity
+
+    if config.user_agent:
+        return config.user_agent
+    first = get_profile(config.profiles[0] if config.profiles else DEFAULT_PROFILE)
+    return identity(first, browser.version, minerscan.__version__).user_agent
+
+
 def build_settings(config: CrawlConfig, browser: BrowserInfo) -> dict[str, Any]:
     from crawler.instrument import browser_args
+    from crawler.instrument.profiles import get_profile
 
     as_root = running_as_root()
+    # Automation is hidden unless every profile is the honest scanner, which shows it itself.
+    stealth = any(get_profile(name).stealth for name in config.profiles)
     timeout_ms = int(config.page_timeout * 1000)
     return {
         "BOT_NAME": "minerscan",
@@ -34,7 +48,9 @@ def build_settings(config: CrawlConfig, browser: BrowserInfo) -> dict[str, Any]:
         "PLAYWRIGHT_LAUNCH_OPTIONS": {
             "executable_path": browser.path,
             "headless": True,
-            "args": browser_args(as_root=as_root, closed_network=config.closed_network),
+            "args": browser_args(
+                as_root=as_root, closed_network=config.closed_network, stealth=stealth
+            ),
             # Playwright adds --no-sandbox unless asked for the sandbox; keep it unless root.
             "chromium_sandbox": not as_root,
             # Ctrl-C goes to Scrapy, which drains the pages in flight; the browser must outlive it.
@@ -56,7 +72,13 @@ def build_settings(config: CrawlConfig, browser: BrowserInfo) -> dict[str, Any]:
         "ROBOTSTXT_OBEY": config.obey_robots,
         # Depth and the per-site page budget are counted by the spider itself (see spider.py).
         "DEPTH_LIMIT": 0,
-        "USER_AGENT": config.user_agent or DEFAULT_USER_AGENT,
+        "USER_AGENT": plain_user_agent(config, browser),
+        "ROBOTSTXT_USER_AGENT": ROBOTS_AGENT,
+        # The browser's own headers (the profile's user agent and client hints) go out as
+        # they are; scrapy-playwright would otherwise put USER_AGENT on every request.
+        "PLAYWRIGHT_PROCESS_REQUEST_HEADERS": None,
+        # Read by the spider to name the profile's browser version on its plain requests.
+        "MINERSCAN_BROWSER_VERSION": browser.version,
         "RETRY_ENABLED": False,
         "HTTPERROR_ALLOW_ALL": True,
         "COOKIES_ENABLED": True,

@@ -9,6 +9,9 @@ Links that look like files (``.pdf``, ``.zip``, images…) are first asked for w
 request, so a download never needs a browser; whatever the server says is not HTML is recorded
 as a NOT_HTML visit. Pages already visited in an interrupted run (``skip_urls``) are fetched
 once more without the browser, only to find their links again, and produce no visit.
+
+Each page is visited once per browser profile (``--profile desktop --profile mobile``): one
+PageVisit per (URL, profile), each in a context of its own that looks like that browser.
 """
 
 from __future__ import annotations
@@ -29,8 +32,10 @@ from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+import minerscan
 from crawler.failures import LoadFailure, classify_failure
 from crawler.instrument import InstrumentOptions, PageInstrumentation
+from crawler.instrument.profiles import DEFAULT_PROFILE, get_profile, identity
 from crawler.urls import (
     canonical_url,
     is_crawlable_link,
@@ -75,6 +80,7 @@ class PageTask:
     url: str  # as requested (fragment stripped)
     site: str  # registrable domain of the target that led here
     depth: int  # links followed from the target
+    profile: str = DEFAULT_PROFILE  # the browser profile this visit presents
 
 
 @dataclass
@@ -99,8 +105,10 @@ class _Frontier:
     max_pages: int
     seen: set[str] = field(default_factory=set)
     spent: Counter[str] = field(default_factory=Counter)
+    refunded: set[str] = field(default_factory=set)
 
     def admit(self, url: str, site: str) -> bool:
+        """Whether to visit ``url`` (with every profile: the budget counts pages, not visits)."""
         key = canonical_url(url)
         if key in self.seen or self.spent[site] >= self.max_pages:
             return False
@@ -108,9 +116,13 @@ class _Frontier:
         self.spent[site] += 1
         return True
 
-    def refund(self, site: str) -> None:
-        """A scheduled URL that was never visited (robots.txt) gives its budget back."""
-        self.spent[site] -= 1
+    def refund(self, url: str, site: str) -> None:
+        """A scheduled URL that was never visited (robots.txt) gives its budget back, once
+        however many profiles were refused it."""
+        key = canonical_url(url)
+        if key not in self.refunded:
+            self.refunded.add(key)
+            self.spent[site] -= 1
 
 
 class MinerscanSpider(Spider):
@@ -120,36 +132,60 @@ class MinerscanSpider(Spider):
         super().__init__(**kwargs)
         self.config = config
         self.sink = sink
-        self.options = InstrumentOptions(
-            dwell=config.dwell,
-            max_dwell=config.max_dwell,
-            interact=config.interact,
-            max_frames=config.max_frames,
-            frame_bytes=config.frame_bytes,
-            body_bytes=config.body_bytes,
-            dom_bytes=config.dom_bytes,
-        )
+        profiles = tuple(dict.fromkeys(config.profiles)) or (DEFAULT_PROFILE,)
+        self.profiles = profiles
+        self.options = {
+            name: InstrumentOptions(
+                dwell=config.dwell,
+                max_dwell=config.max_dwell,
+                interact=config.interact,
+                max_frames=config.max_frames,
+                frame_bytes=config.frame_bytes,
+                body_bytes=config.body_bytes,
+                dom_bytes=config.dom_bytes,
+                profile=get_profile(name),
+            )
+            for name in profiles
+        }
         self.frontier = _Frontier(max_pages=config.max_pages)
         self.skip = frozenset(canonical_url(url) for url in config.skip_urls)
+        self.skip_visits = frozenset(
+            (canonical_url(url), profile) for url, profile in config.skip_visits
+        )
         self._context_ids = itertools.count(1)
 
     async def start(self) -> AsyncIterator[Request]:
         for target in self.config.targets:
-            request = self._schedule(target, registrable_domain(target), depth=0)
-            if request is not None:
+            for request in self._schedule(target, registrable_domain(target), depth=0):
                 yield request
 
     # -- scheduling ---------------------------------------------------------------------------
 
-    def _schedule(self, url: str, site: str, depth: int) -> Request | None:
+    def _schedule(self, url: str, site: str, depth: int) -> list[Request]:
+        """A request per profile that has not visited ``url`` yet (none if the frontier says
+        no); a page every profile visited in an earlier run is only re-read for its links."""
         if not self.frontier.admit(url, site):
-            return None
-        task = PageTask(url=strip_fragment(url), site=site, depth=depth)
-        if canonical_url(url) in self.skip:
-            return self._reseed_request(task)
-        if _looks_like_file(task.url):
-            return self._probe_request(task)
-        return self._page_request(task)
+            return []
+        tasks = [
+            PageTask(url=strip_fragment(url), site=site, depth=depth, profile=profile)
+            for profile in self.profiles
+        ]
+        pending = [task for task in tasks if not self._visited_before(task)]
+        if not pending:
+            return [self._reseed_request(tasks[0])]
+        if _looks_like_file(tasks[0].url):
+            return [self._probe_request(task) for task in pending]
+        return [self._page_request(task) for task in pending]
+
+    def _visited_before(self, task: PageTask) -> bool:
+        key = canonical_url(task.url)
+        return key in self.skip or (key, task.profile) in self.skip_visits
+
+    def _plain_headers(self, task: PageTask) -> dict[str, str]:
+        """Requests made without the browser (HEAD probes) still say who is asking."""
+        version = self.settings.get("MINERSCAN_BROWSER_VERSION", "") if self.settings else ""
+        found = identity(get_profile(task.profile), version, minerscan.__version__)
+        return {"User-Agent": found.user_agent, "Accept-Language": found.accept_language}
 
     def _page_request(self, task: PageTask) -> Request:
         return Request(
@@ -162,7 +198,10 @@ class MinerscanSpider(Spider):
                 "playwright": True,
                 "playwright_include_page": True,
                 "playwright_context": f"minerscan-page-{next(self._context_ids)}",
-                "playwright_context_kwargs": {"ignore_https_errors": True},
+                "playwright_context_kwargs": {
+                    "ignore_https_errors": True,
+                    **get_profile(task.profile).context_options(),
+                },
                 "playwright_page_init_callback": self._attach,
             },
         )
@@ -171,6 +210,7 @@ class MinerscanSpider(Spider):
         return Request(
             task.url,
             method="HEAD",
+            headers=self._plain_headers(task),
             callback=self._probed,
             errback=self._failed,
             dont_filter=True,
@@ -192,9 +232,7 @@ class MinerscanSpider(Spider):
         for link in extract_links(response):
             if registrable_domain(link) != task.site:
                 continue
-            request = self._schedule(link, task.site, task.depth + 1)
-            if request is not None:
-                yield request
+            yield from self._schedule(link, task.site, task.depth + 1)
 
     # -- browser pages ------------------------------------------------------------------------
 
@@ -203,7 +241,9 @@ class MinerscanSpider(Spider):
 
         scrapy-playwright only logs what this raises, so failures are kept for the visit.
         """
-        load = _Load(PageInstrumentation(self.options, page_url=request.url), time.time())
+        task: PageTask = request.meta[TASK]
+        options = self.options[task.profile]
+        load = _Load(PageInstrumentation(options, page_url=request.url), time.time())
         request.meta[LOAD] = load
 
         def note_document(response: BrowserResponse) -> None:
@@ -247,6 +287,7 @@ class MinerscanSpider(Spider):
             depth=task.depth,
             started_at=load.started_at if load else time.time(),
             load_seconds=response.meta.get("download_latency"),
+            profile=task.profile,
         )
         if not is_html(content_type):
             return _with_failure(
@@ -283,6 +324,7 @@ class MinerscanSpider(Spider):
             cpu=result.cpu,
             dom=result.dom,
             afterlife=afterlife,
+            watch=result.watch,
         )
         for problem in result.errors:
             logger.info("%s: instrumentation: %s", task.url, problem)
@@ -310,11 +352,12 @@ class MinerscanSpider(Spider):
         await _close(request.meta.get("playwright_page"))
         outcome = classify_failure(failure.value)
         if outcome.reason is FailureReason.ROBOTS:
-            self.frontier.refund(task.site)
+            self.frontier.refund(task.url, task.site)
             if task.depth > 0:
                 return  # an ordinary link robots.txt forbids: simply not visited
         started = load.started_at if load else request.meta.get("started_at", time.time())
-        yield _with_failure(PageVisit(url=task.url, depth=task.depth, started_at=started), outcome)
+        visit = PageVisit(url=task.url, depth=task.depth, started_at=started, profile=task.profile)
+        yield _with_failure(visit, outcome)
 
     # -- plain requests -----------------------------------------------------------------------
 
@@ -334,6 +377,7 @@ class MinerscanSpider(Spider):
             load_seconds=response.meta.get("download_latency"),
             failure=FailureReason.NOT_HTML,
             error=f"not an HTML page ({_media_type(content_type)})",
+            profile=task.profile,
         )
 
     async def _reseeded(self, response: Response) -> AsyncIterator[Request]:

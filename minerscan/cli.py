@@ -107,8 +107,26 @@ def verdict_options(f: F) -> F:
     return f
 
 
+def _profiles(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> Any:
+    return tuple(dict.fromkeys(value)) or None  # None: not given, the config file decides
+
+
+def profile_option(f: F) -> F:
+    return click.option(
+        "--profile",
+        "profiles",
+        multiple=True,
+        metavar="NAME",
+        callback=_profiles,
+        help="The browser each page is shown to: desktop (Chrome on a Windows laptop), mobile "
+        "(Chrome on an Android phone) or scanner (headless, names minerscan in its user agent). "
+        "Repeat to visit every page once with each. Default: desktop.",
+    )(f)
+
+
 def crawl_options(f: F) -> F:
     options = [
+        profile_option,
         click.option(
             "--depth", type=int, default=None, help="Link depth from each target. Default: 2."
         ),
@@ -128,7 +146,7 @@ def crawl_options(f: F) -> F:
             "--max-dwell",
             type=float,
             default=None,
-            help="The dwell may grow to this while a worker is still ramping up. Default: 15.",
+            help="The dwell may grow to this while workers or sockets keep appearing. Default: 15.",
         ),
         click.option(
             "--concurrency", type=int, default=None, help="Pages rendered at once. Default: 4."
@@ -427,6 +445,7 @@ def _demo_targets(site: Any) -> tuple[str, ...]:
 @main.command()
 @db_option
 @click.option("--dwell", type=float, default=None, help="Seconds to watch each page. Default: 5.")
+@profile_option
 @report_options
 @verdict_options
 @progress_option

@@ -42,6 +42,8 @@ class ScanConfig:
     dwell: float = 5.0
     max_dwell: float = 15.0
     interact: bool = True
+    # Browser profiles every page is visited with, once each (see crawler/instrument/profiles).
+    profiles: tuple[str, ...] = ("desktop",)
     page_timeout: float = 30.0
     max_frames: int = 20
     frame_bytes: int = 4096
@@ -82,6 +84,7 @@ class ScanConfig:
             problems.append("--max-failed is a fraction between 0 and 1")
         if self.max_frames < 0 or self.frame_bytes < 1 or self.body_bytes < 1 or self.dom_bytes < 1:
             problems.append("capture limits must be positive")
+        problems.extend(_profile_problems(self.profiles))
         if problems:
             raise ConfigError("; ".join(problems))
 
@@ -102,6 +105,19 @@ class ScanConfig:
         return out
 
 
+def _profile_problems(profiles: tuple[str, ...]) -> list[str]:
+    from crawler.instrument.profiles import PROFILES
+
+    if isinstance(profiles, str) or not profiles:
+        return [f"--profile needs one or more of: {', '.join(PROFILES)}"]
+    unknown = [p for p in profiles if p not in PROFILES]
+    if unknown:
+        return [
+            f"unknown --profile {', '.join(map(repr, unknown))} (choose from {', '.join(PROFILES)})"
+        ]
+    return []
+
+
 # Keys a config file may set, mapped to ScanConfig fields ([scan] and [signatures] tables).
 _FILE_KEYS = {
     "scan": {
@@ -112,6 +128,7 @@ _FILE_KEYS = {
         "dwell",
         "max_dwell",
         "interact",
+        "profiles",
         "page_timeout",
         "max_frames",
         "frame_bytes",
@@ -200,6 +217,13 @@ def load_config_file(path: Path) -> dict[str, Any]:
         if not isinstance(targets, list) or not all(isinstance(t, str) for t in targets):
             raise ConfigError(f"config file {path}: [scan] targets must be a list of URLs")
         out["targets"] = tuple(targets)
+    if "profiles" in out:
+        profiles = out["profiles"]
+        if not isinstance(profiles, list) or not all(isinstance(p, str) for p in profiles):
+            raise ConfigError(
+                f'config file {path}: profiles must be a list of names, e.g. ["desktop", "mobile"]'
+            )
+        out["profiles"] = tuple(dict.fromkeys(profiles))
     return out
 
 

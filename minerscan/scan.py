@@ -36,7 +36,11 @@ class ScanOutcome:
     browser: str
 
 
-def crawl_config_for(config: ScanConfig, skip_urls: frozenset[str] = frozenset()) -> CrawlConfig:
+def crawl_config_for(
+    config: ScanConfig,
+    skip_urls: frozenset[str] = frozenset(),
+    skip_visits: frozenset[tuple[str, str]] = frozenset(),
+) -> CrawlConfig:
     from crawler.run import CrawlConfig
 
     return CrawlConfig(
@@ -56,6 +60,8 @@ def crawl_config_for(config: ScanConfig, skip_urls: frozenset[str] = frozenset()
         browser_path=config.browser_path,
         closed_network=config.closed_network,
         skip_urls=skip_urls,
+        skip_visits=skip_visits,
+        profiles=config.profiles,
     )
 
 
@@ -70,11 +76,14 @@ def run_scan(
 
     scan_id = None
     skip: frozenset[str] = frozenset()
+    skip_visits: frozenset[tuple[str, str]] = frozenset()
     if config.resume:
         scan_id = store.find_scan(list(config.targets))
         if scan_id is not None:
-            skip = frozenset(store.visited_urls(scan_id))
-            log.info("resuming scan %s: %d pages already visited", scan_id, len(skip))
+            skip, skip_visits = _already_visited(store, scan_id)
+            log.info(
+                "resuming scan %s: %d visits already stored", scan_id, len(skip) + len(skip_visits)
+            )
     if scan_id is None:
         scan_id = store.start_scan(
             list(config.targets),
@@ -95,7 +104,7 @@ def run_scan(
             progress(visit, analysis)
 
     started = time.monotonic()
-    stats = crawl(crawl_config_for(config, skip), on_visit)
+    stats = crawl(crawl_config_for(config, skip, skip_visits), on_visit)
     result = store.load_result(scan_id)
     failed = sum(1 for p in result.pages if p.verdict is Verdict.FAILED)
     total = len(result.pages)
@@ -113,6 +122,18 @@ def run_scan(
         analyzer_errors=errors,
     )
     return ScanOutcome(store.load_result(scan_id), incomplete, stats.interrupted, stats.browser)
+
+
+def _already_visited(
+    store: Store, scan_id: int
+) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """URLs done for every profile, and (url, profile) pairs done for one.
+
+    A visit stored without a profile (before profiles existed) counts for all of them.
+    """
+    pairs = store.visited_pages(scan_id)
+    everywhere = frozenset(url for url, profile in pairs if not profile)
+    return everywhere, frozenset(pair for pair in pairs if pair[1])
 
 
 def reanalyze(

@@ -174,6 +174,14 @@ class Store:
         with self._reading("read visited URLs") as session:
             return set(session.scalars(query))
 
+    def visited_pages(self, scan_id: int) -> set[tuple[str, str]]:
+        """(URL as requested, browser profile) of every recorded visit in this scan, failed
+        ones included: what ``--resume`` need not visit again. The profile is "" for visits
+        recorded before profiles existed."""
+        query = select(VisitRow.url, VisitRow.profile).where(VisitRow.scan_id == scan_id)
+        with self._reading("read visited pages") as session:
+            return {(url, profile or "") for url, profile in session.execute(query)}
+
     def iter_visits(
         self, scan_id: int, *, with_bodies: bool = True
     ) -> Iterator[tuple[int, PageVisit]]:

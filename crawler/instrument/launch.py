@@ -11,18 +11,25 @@ _QUIET_FLAGS = (
     "--disable-quic",
 )
 
+# Playwright starts Chromium with --enable-automation, which sets navigator.webdriver; this
+# turns the flag back off for pages (the scanner profile sets it again, on purpose).
+STEALTH_FLAGS = ("--disable-blink-features=AutomationControlled",)
+
 # Chromium still resolves Google hosts with the flags above; in tests nothing but loopback
 # may be looked up.
 CLOSED_NETWORK_RULES = "MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1"
 
 
-def browser_args(*, as_root: bool, closed_network: bool) -> list[str]:
+def browser_args(*, as_root: bool, closed_network: bool, stealth: bool = True) -> list[str]:
     """Flags for ``chromium.launch(args=...)``.
 
     ``as_root`` adds ``--no-sandbox`` (Chromium refuses to start its sandbox as root);
-    ``closed_network`` makes every host but localhost and 127.0.0.1 fail to resolve.
+    ``closed_network`` makes every host but localhost and 127.0.0.1 fail to resolve;
+    ``stealth`` hides the automation flag (wanted unless every page uses the scanner profile).
     """
     args = list(_QUIET_FLAGS)
+    if stealth:
+        args.extend(STEALTH_FLAGS)
     if as_root:
         args.append("--no-sandbox")
     if closed_network:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from typing import TYPE_CHECKING, Any
 
-from minerscan.observations import ScriptObservation, WasmModule, WorkerObservation
+import minerscan
+from minerscan.observations import ScriptObservation, WasmModule, WatchRecord, WorkerObservation
 
 from . import dom as dom_module
 from .afterlife import AfterlifeWatch
@@ -14,6 +16,14 @@ from .context_workers import ContextWorkers
 from .cpu import CpuMeter
 from .interaction import interact
 from .options import Instrumented, InstrumentOptions
+from .profiles import (
+    Identity,
+    chrome_version,
+    identity,
+    page_script,
+    warp_call,
+    worker_script,
+)
 from .requests import RequestRecorder
 from .scripts import ScriptRecorder, enable_debugger
 from .targets import AUTO_ATTACH, WORKER_TYPES, Target, TargetTree, monotonic_clock
@@ -36,6 +46,11 @@ _RISING_CORES = 0.15
 # this grace its script is terminated, every _UNSTICK_INTERVAL, until the page is handed over.
 _HANDOVER_GRACE = 3.0
 _UNSTICK_INTERVAL = 1.0
+# The page's timers run ahead by this much every this many real seconds, so a miner waiting
+# a minute on setTimeout starts within the first few seconds of the dwell.
+_CLOCK_STEP = 15.0
+_CLOCK_PERIOD = 0.5
+_CLOCK_CALL_TIMEOUT = 1.0
 
 
 class PageInstrumentation:
@@ -53,7 +68,14 @@ class PageInstrumentation:
         self._context_workers: ContextWorkers | None = None
         self._script_responses: dict[str, Any] = {}
         self._crashed = False
+        self._closed = False
         self._errors: list[str] = []
+        self._identity: Identity | None = None
+        self._warp: str | None = None  # name of the page's hidden clock-warp function
+        self._clock_advanced = 0.0
+        self._interactions: list[str] = []
+        self._watch: WatchRecord | None = None
+        self._dwell_started: float | None = None
 
     # -- before navigation ------------------------------------------------------------------
 
@@ -61,7 +83,9 @@ class PageInstrumentation:
         """Set up every listener and the CDP session; call before ``page.goto``."""
         self._clock = monotonic_clock()
         page.on("crash", lambda _: self._mark_crashed())
+        page.on("close", lambda _: self._mark_closed())
         page.on("response", self._remember_script_response)
+        await self._prepare_page(page)
         try:
             session = await asyncio.wait_for(page.context.new_cdp_session(page), _SETUP_TIMEOUT)
         except Exception as exc:
@@ -88,11 +112,13 @@ class PageInstrumentation:
             body_bytes=self.options.frame_bytes,
         )
         self._cpu = CpuMeter(tree, self._clock)
+        tree.on_attach(self._present_profile)  # first: overrides reach a child before it runs
         tree.on_attach(_prepare_child)
         tree.start()
         self._sockets.attach(page)
         self._requests.attach(page)
         root = tree.root
+        await self._present_profile_to_page(page, root)
         enable_debugger(root)
         for method, params in (
             ("Network.enable", {}),
@@ -149,6 +175,70 @@ class PageInstrumentation:
         except Exception as exc:  # the page went away: nothing left to unstick
             log.debug("unstick guard on %s ended: %s", self.page_url, exc)
 
+    def _mark_closed(self) -> None:
+        self._closed = True
+
+    # -- the browser the page sees ----------------------------------------------------------
+
+    async def _prepare_page(self, page: Any) -> None:
+        """The profile's init script, before navigation, in every frame (Playwright also runs
+        it in out-of-process ones), with the timers the dwell can run ahead.
+
+        Not Playwright's ``page.clock``: its scripts run in the page's own world, where the
+        script recorder would count them among the page's scripts.
+        """
+        warp = f"__{secrets.token_hex(8)}" if self.options.clock_ahead > 0 else None
+        script = page_script(self.options.profile, warp)
+        try:
+            await asyncio.wait_for(page.add_init_script(script), _SETUP_TIMEOUT)
+            self._warp = warp
+        except Exception as exc:
+            self._errors.append(f"profile script not installed: {type(exc).__name__}: {exc}")
+
+    async def _present_profile_to_page(self, page: Any, root: Target) -> None:
+        profile = self.options.profile
+        version = ""
+        try:
+            version = page.context.browser.version
+        except Exception:  # a persistent context has no Browser object
+            reply = await root.send("Browser.getVersion", timeout=_SETUP_TIMEOUT)
+            version = str((reply or {}).get("product", ""))
+        self._identity = identity(profile, chrome_version(version), minerscan.__version__)
+        override = self._identity.override()
+        if await root.send("Emulation.setUserAgentOverride", override) is None:
+            # An older Chromium that does not know formFactors refuses the whole override.
+            self._identity = _without_form_factors(self._identity)
+            override = self._identity.override()
+            if await root.send("Emulation.setUserAgentOverride", override) is None:
+                self._errors.append("user agent override failed on the page")
+        if profile.hardware_concurrency is not None:
+            await root.send(
+                "Emulation.setHardwareConcurrencyOverride",
+                {"hardwareConcurrency": profile.hardware_concurrency},
+            )
+        # A focused, visible tab (Playwright asks for this too; keep it true whatever it does).
+        await root.send("Emulation.setFocusEmulationEnabled", {"enabled": True})
+
+    def _present_profile(self, target: Target) -> None:
+        """Attach hook: the same browser in frames and workers, sent before they are resumed.
+
+        Workers inherit the page's user agent but not its core count, and init scripts never
+        run in them. Playwright resumes dedicated workers itself, so their first few
+        milliseconds may still see the machine's values; service and shared workers wait.
+        """
+        if self._identity is None:
+            return
+        profile = self.options.profile
+        target.post("Emulation.setUserAgentOverride", self._identity.override())
+        if profile.hardware_concurrency is not None:
+            target.post(
+                "Emulation.setHardwareConcurrencyOverride",
+                {"hardwareConcurrency": profile.hardware_concurrency},
+            )
+        script = worker_script(profile)
+        if target.is_worker and script is not None:
+            target.post("Runtime.evaluate", {"expression": script, "silent": True})
+
     def _remember_script_response(self, response: Any) -> None:
         # Kept so a worker that never answered the debugger still has its script body.
         try:
@@ -162,41 +252,107 @@ class PageInstrumentation:
 
     # -- the dwell --------------------------------------------------------------------------
 
-    async def watch(self, page: Any) -> None:
+    async def watch(self, page: Any) -> WatchRecord:
         """Watch the loaded page for ``dwell`` seconds, longer (to ``max_dwell``) while it
-        is still starting workers, opening sockets or ramping up its CPU."""
+        is still starting workers, opening sockets or ramping up its CPU.
+
+        Meanwhile a person's activity is played on the page (see ``interaction.py``) and its
+        timers are run ahead, so miners waiting for a human or for a minute to pass start
+        while we watch. CPU is still measured over the real seconds of the dwell.
+        """
+        self._dwell_started = None
+        reason = "error"
         try:
-            await asyncio.wait_for(self._dwell(page), self.options.max_dwell + 5.0)
+            reason = await asyncio.wait_for(self._dwell(page), self.options.max_dwell + 5.0)
         except Exception as exc:  # timeout or a closed page: what was sampled stands
             self._errors.append(f"dwell cut short: {type(exc).__name__}: {exc}")
+            reason = self._ended_by() or "error"
+        started = self._dwell_started
+        self._watch = WatchRecord(
+            watched_seconds=round(self._clock() - started, 3) if started is not None else 0.0,
+            clock_advanced_seconds=round(self._clock_advanced, 3),
+            stop_reason=reason,
+            interactions=tuple(dict.fromkeys(self._interactions)),
+        )
+        return self._watch
 
-    async def _dwell(self, page: Any) -> None:
+    def _ended_by(self) -> str | None:
+        if self._crashed:
+            return "crash"
+        if self._closed:
+            return "closed"
+        return None
+
+    async def _dwell(self, page: Any) -> str:
         cpu = self._cpu
-        if cpu is None:
-            await asyncio.sleep(self.options.dwell)
-            return
-        await cpu.sample()
-        started = self._clock()
-        helper = asyncio.ensure_future(interact(page)) if self.options.interact else None
+        helpers: list[asyncio.Future[Any]] = []
+        if cpu is not None:
+            await cpu.sample()
+        started = self._dwell_started = self._clock()
+        if self.options.interact:
+            root = self._tree.root if self._tree is not None else None
+            helpers.append(asyncio.ensure_future(interact(page, self._interactions, root=root)))
+        clock = (
+            asyncio.ensure_future(self._run_clock_ahead())
+            if self._warp is not None and self._tree is not None
+            else None
+        )
+        if clock is not None:
+            helpers.append(clock)
         try:
             while True:
+                ended = self._ended_by()
+                if ended is not None:
+                    return ended
                 elapsed = self._clock() - started
                 if elapsed >= self.options.max_dwell - 1e-3:
-                    break
-                if elapsed >= self.options.dwell - 1e-3 and not self._still_starting():
-                    break
+                    return "max_dwell"
+                clock_done = clock is None or clock.done()
+                if (
+                    elapsed >= self.options.dwell - 1e-3
+                    and clock_done
+                    and not self._still_starting()
+                ):
+                    return "quiet"
                 step = min(1.0, self.options.max_dwell - elapsed)
                 if elapsed < self.options.dwell:
                     step = min(step, self.options.dwell - elapsed)
                 await asyncio.sleep(max(step, 0.05))
+                if cpu is None:
+                    continue
                 try:
                     await cpu.sample()
                 except Exception as exc:  # one bad sample must not end the dwell early
                     log.debug("CPU sample failed on %s: %s", self.page_url, exc)
                     self._errors.append(f"CPU sample failed: {type(exc).__name__}: {exc}")
         finally:
-            if helper is not None and not helper.done():
-                helper.cancel()
+            for helper in helpers:
+                if not helper.done():
+                    helper.cancel()
+
+    async def _run_clock_ahead(self) -> None:
+        """Run the page's clock ahead in steps until ``clock_ahead`` seconds are gone.
+
+        Each jump fires every due timer once, so an interval or a throttling loop runs a
+        little more often, never in a burst; workers keep real time. A page that does not
+        answer (a spinning main thread) is left at the time it reached.
+        """
+        tree, warp = self._tree, self._warp
+        if tree is None or warp is None:
+            return
+        while self._clock_advanced < self.options.clock_ahead - 1e-6:
+            await asyncio.sleep(_CLOCK_PERIOD)
+            amount = min(_CLOCK_STEP, self.options.clock_ahead - self._clock_advanced)
+            call = {"expression": warp_call(warp, amount), "returnByValue": True}
+            # Cross-site frames run their own copy in their own process.
+            for frame in [t for t in tree.targets if t.type == "iframe" and not t.detached]:
+                frame.post("Runtime.evaluate", dict(call))
+            reply = await tree.root.send("Runtime.evaluate", call, timeout=_CLOCK_CALL_TIMEOUT)
+            result = (reply or {}).get("result") or {}
+            if not isinstance(result.get("value"), (int, float)):
+                log.debug("clock warp stopped on %s: %s", self.page_url, reply)
+                return
+            self._clock_advanced += amount
 
     def _still_starting(self) -> bool:
         now = self._clock()
@@ -231,6 +387,7 @@ class PageInstrumentation:
                 cpu=None,
                 dom=None,
                 crashed=self._crashed,
+                watch=self._watch,
                 errors=tuple(self._errors),
             )
 
@@ -267,6 +424,7 @@ class PageInstrumentation:
             cpu=self._cpu.profile(len(workers)) if self._cpu else None,
             dom=snapshot,
             crashed=self._crashed,
+            watch=self._watch,
             errors=tuple(self._errors),
         )
         if tree is not None:
@@ -371,6 +529,11 @@ def _prepare_child(target: Target) -> None:
         target.post("Network.enable")
     if target.type == "iframe":
         target.post("Performance.enable")
+
+
+def _without_form_factors(found: Identity) -> Identity:
+    metadata = {k: v for k, v in found.metadata.items() if k != "formFactors"}
+    return Identity(found.user_agent, found.accept_language, metadata)
 
 
 class _NullTree:

@@ -37,7 +37,7 @@ async def render(
     """One page in its own browser context, instrumented the way the spider does it."""
     loop = asyncio.get_running_loop()
     started = loop.time()
-    context = await browser.new_context()
+    context = await browser.new_context(**options.profile.context_options())
     try:
         page = await context.new_page()
         instrumentation = PageInstrumentation(options, page_url=url)
@@ -68,9 +68,9 @@ async def _served_html(response: Any) -> str | None:
         return None
 
 
-async def launch(playwright: Any) -> Any:
+async def launch(playwright: Any, executable: str = CHROMIUM) -> Any:
     return await playwright.chromium.launch(
-        executable_path=CHROMIUM, args=browser_args(as_root=True, closed_network=True)
+        executable_path=executable, args=browser_args(as_root=True, closed_network=True)
     )
 
 
