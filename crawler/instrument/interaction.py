@@ -197,6 +197,7 @@ async def interact(
     *,
     root: Target | None = None,
     seed: int | None = None,
+    human: bool = True,
 ) -> None:
     """Focus, move, switch tabs, scroll, press a key, click empty space, then wander.
 
@@ -210,6 +211,9 @@ async def interact(
     if not isinstance(size, list) or len(size) != 2:
         return
     hand = _Hand(page, rng, max(int(size[0]), 50), max(int(size[1]), 50))
+    if not human:
+        await _unhurried(page, hand, rng, done)
+        return
 
     if not await runner.bring_to_front():
         return
@@ -241,6 +245,17 @@ async def interact(
         await asyncio.sleep(rng.uniform(0.4, 1.2))
         if not await hand.move_to(*hand.random_point()):
             return
+
+
+async def _unhurried(page: Any, hand: _Hand, rng: random.Random, done: list[str]) -> None:
+    """What the honest scanner does: a few mouse moves and a scroll, no focus, keys or clicks."""
+    for _ in range(3):
+        if not await hand.move_to(*hand.random_point()):
+            return
+        await asyncio.sleep(rng.uniform(0.05, 0.2))
+    done.append("mouse")
+    if await _scroll(page, rng):
+        done.append("scroll")
 
 
 async def _scroll(page: Any, rng: random.Random) -> bool:

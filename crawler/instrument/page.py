@@ -187,7 +187,8 @@ class PageInstrumentation:
         Not Playwright's ``page.clock``: its scripts run in the page's own world, where the
         script recorder would count them among the page's scripts.
         """
-        warp = f"__{secrets.token_hex(8)}" if self.options.clock_ahead > 0 else None
+        runs_ahead = self.options.clock_ahead > 0 and self.options.profile.acts_human
+        warp = f"__{secrets.token_hex(8)}" if runs_ahead else None
         script = page_script(self.options.profile, warp)
         try:
             await asyncio.wait_for(page.add_init_script(script), _SETUP_TIMEOUT)
@@ -217,7 +218,8 @@ class PageInstrumentation:
                 {"hardwareConcurrency": profile.hardware_concurrency},
             )
         # A focused, visible tab (Playwright asks for this too; keep it true whatever it does).
-        await root.send("Emulation.setFocusEmulationEnabled", {"enabled": True})
+        if profile.acts_human:
+            await root.send("Emulation.setFocusEmulationEnabled", {"enabled": True})
 
     def _present_profile(self, target: Target) -> None:
         """Attach hook: the same browser in frames and workers, sent before they are resumed.
@@ -291,7 +293,16 @@ class PageInstrumentation:
         started = self._dwell_started = self._clock()
         if self.options.interact:
             root = self._tree.root if self._tree is not None else None
-            helpers.append(asyncio.ensure_future(interact(page, self._interactions, root=root)))
+            helpers.append(
+                asyncio.ensure_future(
+                    interact(
+                        page,
+                        self._interactions,
+                        root=root,
+                        human=self.options.profile.acts_human,
+                    )
+                )
+            )
         clock = (
             asyncio.ensure_future(self._run_clock_ahead())
             if self._warp is not None and self._tree is not None

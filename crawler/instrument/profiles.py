@@ -83,6 +83,10 @@ class BrowserProfile:
     webgl_renderer: str | None = None
     languages: tuple[str, ...] = ("en-US", "en")
     stealth: bool = True  # hide automation (navigator.webdriver false, window.chrome, plugins)
+    # Behave like a person during the dwell: a focused tab, clicks, keys, tab switches, and the
+    # page's timers run ahead. The scanner profile does not, so that a miner gated on a person
+    # or a long timer stays quiet for it (which is what shows that its gate is real).
+    acts_human: bool = True
 
     def context_options(self) -> dict[str, Any]:
         """Keyword arguments for Playwright's ``browser.new_context``: what must be set at birth.
@@ -185,6 +189,7 @@ SCANNER = BrowserProfile(
     brand=None,
     screen=Screen(1280, 720, 1280, 720, 1280, 720),
     stealth=False,
+    acts_human=False,
 )
 
 PROFILES: dict[str, BrowserProfile] = {p.name: p for p in (DESKTOP, MOBILE, SCANNER)}
