@@ -248,14 +248,8 @@ async def interact(
 
 
 async def _unhurried(page: Any, hand: _Hand, rng: random.Random, done: list[str]) -> None:
-    """What the honest scanner does: a few mouse moves and a scroll, no focus, keys or clicks."""
-    for _ in range(3):
-        if not await hand.move_to(*hand.random_point()):
-            return
-        await asyncio.sleep(rng.uniform(0.05, 0.2))
-    done.append("mouse")
-    if await _scroll(page, rng):
-        done.append("scroll")
+    """What the honest scanner does: nothing. It loads the page and watches, as a crawler
+    does, so a miner waiting for a person's input stays quiet for it (the gate is real)."""
 
 
 async def _scroll(page: Any, rng: random.Random) -> bool:

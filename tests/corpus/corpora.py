@@ -34,6 +34,14 @@ INDEPENDENT = ("families", "evasive")
 CORPORA = ("own", *INDEPENDENT)
 PARTS = ("tuned", "set-aside")
 PROFILES = ("desktop", "mobile", "scanner")
+# Misses measured on the independent corpora, kept here (not in their manifests, which their
+# authors own): the test expects them to fail (strict), so it reports the day one is fixed.
+KNOWN_MISSES = {
+    "families/tuned/jsecoin-loader": (
+        "JSEcoin-style miner hashing on the main thread over an Engine.IO 3 socket: MS310 does "
+        "not read its preHash/submitHash exchange as work and results; only MS504 fires"
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -125,7 +133,8 @@ def load(corpora: tuple[str, ...] | None = None) -> list[LabelledPage]:
                     family=page.family,
                     variant=page.variant,
                     what=page.what,
-                    xfail=getattr(page, "xfail", "") or "",
+                    xfail=getattr(page, "xfail", "")
+                    or KNOWN_MISSES.get(f"{corpus}/{page.path}", ""),
                     source=page,
                 )
             )
