@@ -31,6 +31,7 @@ def test_each_profile_shows_its_own_browser_to_the_page_and_its_workers(tmp_path
                 "minerscan",
                 "scan",
                 site.base_url,
+                site.url("late.html"),
                 "--offline",
                 "--depth",
                 "0",
@@ -57,6 +58,8 @@ def test_each_profile_shows_its_own_browser_to_the_page_and_its_workers(tmp_path
         )
     assert proc.returncode == 0, proc.stderr
     pages = json.loads(report.read_text("utf-8"))["pages"]
+    late = {p["profile"]: p for p in pages if p["url"].endswith("late.html")}
+    pages = [p for p in pages if not p["url"].endswith("late.html")]
     seen = {page["profile"]: json.loads(page["title"]) for page in pages}
     assert set(seen) == {"desktop", "mobile", "scanner"}, [p["title"] for p in pages]
 
@@ -75,3 +78,14 @@ def test_each_profile_shows_its_own_browser_to_the_page_and_its_workers(tmp_path
     assert "HeadlessChrome" in scanner["ua"] and "minerscan/" in scanner["ua"]
     assert scanner["webdriver"] is True
     # (Its tab has focus all the same: Playwright emulates focus for every page it drives.)
+
+    # A setTimeout(start, 30 s) fires within the dwell for a person's profile: the page's clock
+    # ran ahead while the real seconds watched (what CPU is judged on) stayed short.
+    for profile in ("desktop", "mobile"):
+        page = late[profile]
+        assert page["title"] == "started", page
+        assert page["watch"]["clock_advanced_seconds"] >= 30, page["watch"]
+        assert page["watch"]["watched_seconds"] < 20, page["watch"]
+        assert page["watch"]["stop_reason"] in ("quiet", "max_dwell"), page["watch"]
+    assert late["scanner"]["title"] == "waiting"  # the scanner waits like a crawler: not long
+    assert late["scanner"]["watch"]["clock_advanced_seconds"] == 0
