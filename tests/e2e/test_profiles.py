@@ -32,6 +32,7 @@ def test_each_profile_shows_its_own_browser_to_the_page_and_its_workers(tmp_path
                 "scan",
                 site.base_url,
                 site.url("late.html"),
+                site.url("click.html"),
                 "--offline",
                 "--depth",
                 "0",
@@ -59,7 +60,8 @@ def test_each_profile_shows_its_own_browser_to_the_page_and_its_workers(tmp_path
     assert proc.returncode == 0, proc.stderr
     pages = json.loads(report.read_text("utf-8"))["pages"]
     late = {p["profile"]: p for p in pages if p["url"].endswith("late.html")}
-    pages = [p for p in pages if not p["url"].endswith("late.html")]
+    clicks = {p["profile"]: p for p in pages if p["url"].endswith("click.html")}
+    pages = [p for p in pages if p["url"].endswith("/")]
     seen = {page["profile"]: json.loads(page["title"]) for page in pages}
     assert set(seen) == {"desktop", "mobile", "scanner"}, [p["title"] for p in pages]
 
@@ -89,3 +91,10 @@ def test_each_profile_shows_its_own_browser_to_the_page_and_its_workers(tmp_path
         assert page["watch"]["stop_reason"] in ("quiet", "max_dwell"), page["watch"]
     assert late["scanner"]["title"] == "waiting"  # the scanner waits like a crawler: not long
     assert late["scanner"]["watch"]["clock_advanced_seconds"] == 0
+
+    # A person's idle click lands on empty space, never on the link or the form.
+    desktop_click = clicks["desktop"]
+    assert desktop_click["final_url"].endswith("click.html"), desktop_click
+    assert desktop_click["title"] in ("clicked BODY", "clicked HTML", "clicked P"), desktop_click
+    assert "click" in desktop_click["watch"]["interactions"]
+    assert clicks["scanner"]["title"] == "no click yet"
