@@ -128,8 +128,18 @@ def _walk(value: Any, shape: Shape, depth: int, budget: list[int]) -> None:
         inner = unwrap_json(value) if value[:1] not in "{[" else None
         if inner is not None:  # ["proof", "7b226a...7d"]: a wrapped document inside an event
             _walk(inner, shape, depth + 1, budget)
+        elif "," in value and not _is_prose(value):
+            # "preHash,hash,nonce,…": a text line carried inside a JSON string
+            for part in value.split(",")[:MAX_VALUES]:
+                _walk(_number_or_text(part.strip()), shape, depth + 1, budget)
         else:
             _string(value, shape)
+
+
+def _number_or_text(text: str) -> Any:
+    if text.isdigit() and len(text) <= 18:
+        return int(text)
+    return text
 
 
 def _string(text: str, shape: Shape) -> None:
@@ -258,6 +268,8 @@ def read_exchange(kind: str, url: str, context: str, messages: Iterable[Message]
     work_tokens: set[str] = set()
     seen_results: set[str] = set()
     result_sizes: Counter[int] = Counter()
+    # A lone received hash (JSEcoin's "preHash") is work only once a result is built on it.
+    seeds: dict[str, float] = {}
     exchange = Exchange(kind, url, context, messages=len(ordered))
     # Tokens in every message ("2.0" of JSON-RPC, a session id) name no job.
     constants = set.intersection(*(m.shape.tokens for m in ordered)) if len(ordered) >= 3 else set()
@@ -271,8 +283,16 @@ def read_exchange(kind: str, url: str, context: str, messages: Iterable[Message]
                 new_ids = sorted(shape.tokens - shape.blobs - constants)
                 work_tokens |= set(new_ids)
                 exchange.work_ids.extend(t for t in new_ids[:1] if t not in exchange.work_ids)
+            elif not shape.prose and shape.raw_size is None and len(shape.blobs) == 1:
+                seeds.setdefault(next(iter(shape.blobs)), message.time)
             continue
         key, references = _result_key(shape, received, work_tokens - constants)
+        if key is None:
+            key, seed = _result_on_seed(shape, received, seeds)
+            if seed is not None:
+                exchange.work_times.append(seeds.pop(seed))
+                work_tokens.add(seed)
+                references = 1
         if key is None or key in seen_results:
             continue
         if shape.raw_size is not None:
@@ -307,6 +327,24 @@ def _result_key(shape: Shape, received: set[str], work_tokens: set[str]) -> tupl
     if nonces and references:
         return nonces[0], references
     return None, 0
+
+
+def _result_on_seed(
+    shape: Shape, received: set[str], seeds: dict[str, float]
+) -> tuple[str | None, str | None]:
+    """A sent message that names a received lone hash *and* carries a new 32-byte hash with a
+    number or nonce: a share computed on that seed (``preHash,hash,nonce``). A request for
+    content ("want <hash>") names a received hash too, but brings no new hash and nonce."""
+    if shape.prose or shape.raw_size is not None:
+        return None, None
+    named = shape.blobs & received
+    new_hashes = sorted(h for h in shape.hashes if h not in received)
+    nonce = shape.numbers or any(
+        NONCE_HEX[0] <= len(n) <= NONCE_HEX[1] for n in shape.short_hex if n not in received
+    )
+    if not named or not new_hashes or not nonce:
+        return None, None
+    return new_hashes[0], next((b for b in sorted(named) if b in seeds), None)
 
 
 def socket_exchange(session: WebSocketSession) -> Exchange:

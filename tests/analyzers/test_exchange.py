@@ -623,3 +623,45 @@ def test_random_garbage_never_raises(ctx: AnalysisContext) -> None:
         items.append((SENT if n % 3 else RECEIVED, n * 0.03, payload))
     page = visit(sockets=(socket(POOL, frames(*items)),), cpu=worker_cpu())
     assert analyze_visit(page, ctx, debug=True).errors == ()
+
+
+def _hex32(rng: random.Random) -> str:
+    return "".join(rng.choice("0123456789abcdef") for _ in range(64))
+
+
+def test_shares_built_on_a_lone_received_hash_are_an_exchange(ctx: AnalysisContext) -> None:
+    """JSEcoin-style: the pool hands out one bare hash; each share names it, with a new hash
+    and a nonce, in a comma line inside a socket.io event."""
+    rng = random.Random(7)
+    items: list[tuple[FrameDirection, float, str | bytes]] = [(RECEIVED, 0.1, "40")]
+    at = 0.5
+    for _ in range(3):
+        seed = _hex32(rng)
+        items.append((RECEIVED, at, json.dumps(["firstPreHash", seed])))
+        for _ in range(3):
+            at += 0.4
+            share = f"{seed},000{_hex32(rng)[3:]},{rng.randrange(10**10)},40173,site,0"
+            items.append((SENT, at, "42" + json.dumps(["submitHash", share])))
+    page = visit(
+        sockets=(socket("ws://pool.example/socket.io/", frames(*items)),), cpu=main_thread_cpu()
+    )
+    analysis = analyze_visit(page, ctx)
+    assert analysis.verdict is Verdict.MINER, analysis.reasons
+    assert any(f.rule_id == "MS310" for f in analysis.findings)
+
+
+def test_asking_again_for_a_received_hash_is_no_share(ctx: AnalysisContext) -> None:
+    """A content client that receives hashes and asks for them ("want <hash>, <count>") sends
+    no new hash: not an exchange, even with the CPU of a busy page."""
+    rng = random.Random(8)
+    items: list[tuple[FrameDirection, float, str | bytes]] = []
+    at = 0.2
+    for _ in range(6):
+        wanted = _hex32(rng)
+        items.append((RECEIVED, at, json.dumps(["have", wanted])))
+        items.append((SENT, at + 0.2, json.dumps(["want", f"{wanted},{rng.randrange(100)}"])))
+        at += 0.7
+    page = visit(sockets=(socket("wss://cdn.example/p2p", frames(*items)),), cpu=worker_cpu())
+    analysis = analyze_visit(page, ctx)
+    assert not any(f.rule_id == "MS310" for f in analysis.findings), analysis.findings
+    assert analysis.verdict is not Verdict.MINER

@@ -36,12 +36,7 @@ PARTS = ("tuned", "set-aside")
 PROFILES = ("desktop", "mobile", "scanner")
 # Misses measured on the independent corpora, kept here (not in their manifests, which their
 # authors own): the test expects them to fail (strict), so it reports the day one is fixed.
-KNOWN_MISSES = {
-    "families/tuned/jsecoin-loader": (
-        "JSEcoin-style miner hashing on the main thread over an Engine.IO 3 socket: MS310 does "
-        "not read its preHash/submitHash exchange as work and results; only MS504 fires"
-    ),
-}
+KNOWN_MISSES: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
