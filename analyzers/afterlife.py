@@ -3,7 +3,7 @@
 A covert miner does not stop when its tab does: a pop-under window keeps hashing, a service or
 shared worker keeps its pool socket, a page re-opens itself. The crawler watches the browser
 context for a while after navigating away and records only what happened *after* leaving
-(:class:`minerscan.observations.AfterlifeObservation`). Ordinary pages leave nothing running: a
+(:class:`model.observations.AfterlifeObservation`). Ordinary pages leave nothing running: a
 service worker may linger idle, but it does not burn cores or keep trading frames with a server.
 """
 
@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from analyzers.base import Finding, Severity, rule
 from analyzers.exchange import Exchange, http_exchanges, socket_exchange
 from analyzers.protocol import read_socket
-from minerscan.observations import AfterlifeObservation, PageVisit
+from model.observations import AfterlifeObservation, PageVisit
 
 if TYPE_CHECKING:
     from analyzers.engine import AnalysisContext

@@ -21,7 +21,7 @@ from itertools import pairwise
 from typing import TYPE_CHECKING, Any
 
 from analyzers.base import Finding, Severity, rule
-from minerscan.observations import CpuProfile, PageVisit, TargetCpu
+from model.observations import CpuProfile, PageVisit, TargetCpu
 
 if TYPE_CHECKING:
     from analyzers.engine import AnalysisContext

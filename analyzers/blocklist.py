@@ -18,7 +18,7 @@ import adblock
 
 from analyzers.base import Finding, Severity, rule
 from analyzers.lists import FilterList, ListFormat, bundled_lists, read_lists
-from minerscan.observations import PageVisit
+from model.observations import PageVisit
 
 if TYPE_CHECKING:
     from analyzers.engine import AnalysisContext

@@ -22,7 +22,7 @@ from analyzers.blocklist import Blocklists
 from analyzers.lists import BUNDLED_DIR
 from analyzers.verdict import page_verdict
 from analyzers.verdict import site_verdict as _site_verdict
-from minerscan.observations import PageVisit
+from model.observations import PageVisit
 
 log = logging.getLogger(__name__)
 # Importing this module ran analyzers/__init__.py first, which registered every built-in rule,

@@ -40,7 +40,7 @@ from analyzers.base import Finding, Severity, rule
 from analyzers.behaviour import sustained_cpu
 from analyzers.protocol import read_socket
 from analyzers.wire import RawBytes, TextLine, decode_payload, decode_query, unwrap_json
-from minerscan.observations import (
+from model.observations import (
     FrameDirection,
     PageVisit,
     RequestObservation,

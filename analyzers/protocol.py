@@ -22,7 +22,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, TypeGuard
 
 from analyzers.base import Finding, Severity, rule
-from minerscan.observations import FrameDirection, PageVisit, WebSocketFrame, WebSocketSession
+from model.observations import FrameDirection, PageVisit, WebSocketFrame, WebSocketSession
 
 if TYPE_CHECKING:
     from analyzers.engine import AnalysisContext

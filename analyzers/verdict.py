@@ -70,18 +70,17 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from analyzers.base import Finding, PageAnalysis, Severity, Verdict
+from analyzers.base import Finding, Severity, Verdict
 from analyzers.behaviour import BUSY_SECOND_CORES, sustained_cpu
-from minerscan.observations import FailureReason, PageVisit
+from model.analysis import site_verdict
+from model.observations import FailureReason, PageVisit
 
 _MINING_CPU = ("MS501", "MS503")
 _SUPPORTING_CPU = ("MS502", "MS503", "MS504")
 _STRUCTURE = ("MS202", "MS401", "MS402")  # miner code without a family name
 _INFRASTRUCTURE_HINTS = ("MS103", "MS203")  # a request to, or address of, mining infrastructure
 _EXCHANGE = "MS310"
-_RANK = {Verdict.FAILED: 0, Verdict.CLEAN: 1, Verdict.SUSPICIOUS: 2, Verdict.MINER: 3}
 MAX_REASONS = 8
-MAX_SITE_PAGES = 10
 WORK_SECONDS = 2  # busy seconds before a stop is worth a reason ("CPU stopped after 4 s")
 NOT_STARTED = "known miner present but not started: no pool traffic or mining-like CPU was seen"
 NO_EXCHANGE = "no work/result exchange: CPU use alone does not make a page a miner"
@@ -249,31 +248,4 @@ def page_verdict(visit: PageVisit, findings: Sequence[Finding]) -> Judged:
     return Verdict.CLEAN, confidence, (*_titles(seen), why)
 
 
-def site_verdict(
-    analyses: Sequence[PageAnalysis], *, urls: Sequence[str] = ()
-) -> tuple[Verdict, float, tuple[str, ...]]:
-    """The worst page verdict of a site, with its pages as the reasons.
-
-    ``urls`` names the pages (same order as ``analyses``); without it pages are numbered.
-    """
-    if not analyses:
-        return Verdict.FAILED, 0.0, ("no page of the site was visited",)
-    names = list(urls) + [f"page {i + 1}" for i in range(len(urls), len(analyses))]
-    worst = max((a.verdict for a in analyses), key=_RANK.__getitem__)
-    pages = [(name, a) for name, a in zip(names, analyses) if a.verdict is worst]
-    failed = sum(1 for a in analyses if a.verdict is Verdict.FAILED)
-    if worst is Verdict.CLEAN:
-        confidence = sum(a.confidence for _, a in pages) / len(analyses)
-    else:
-        confidence = max(a.confidence for _, a in pages)
-    reasons = [_page_reason(name, a) for name, a in pages[:MAX_SITE_PAGES]]
-    if len(pages) > MAX_SITE_PAGES:
-        reasons.append(f"and {len(pages) - MAX_SITE_PAGES} more {worst} pages")
-    if failed and worst is not Verdict.FAILED:
-        reasons.append(f"{failed} of {len(analyses)} pages failed to render")
-    return worst, round(confidence, 3), tuple(reasons)
-
-
-def _page_reason(name: str, analysis: PageAnalysis) -> str:
-    first = f": {analysis.reasons[0]}" if analysis.reasons else ""
-    return f"{name} is {analysis.verdict} ({analysis.confidence:.2f}){first}"
+__all__ = ["page_verdict", "site_verdict"]

@@ -61,7 +61,7 @@ from analyzers.wasm_decode import (
     iter_instructions,
     tokenize_body,
 )
-from minerscan.observations import PageVisit, WasmModule
+from model.observations import PageVisit, WasmModule
 
 MIN_SCORED_INSTRUCTIONS = 40
 MATCH_THRESHOLD = 0.75

@@ -24,7 +24,7 @@ from typing import Any, cast
 import yara_x
 
 from analyzers.base import Finding, Severity, rule
-from minerscan.observations import PageVisit, ScriptObservation
+from model.observations import PageVisit, ScriptObservation
 
 SIGNATURES_DIR = Path(__file__).with_name("signatures")
 RULE_FILE_SUFFIXES = (".yar", ".yara")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from minerscan.observations import FailureReason
+from model.observations import FailureReason
 
 __all__ = ["ROBOTS_MESSAGE", "LoadFailure", "classify_failure"]
 

@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from minerscan.observations import PageVisit
+from model.observations import PageVisit
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

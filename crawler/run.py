@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from crawler.browser import find_browser
 from crawler.pipeline import VisitSink
-from minerscan.observations import PageVisit
+from model.observations import PageVisit
 
 if TYPE_CHECKING:
     from scrapy.spiders import Spider

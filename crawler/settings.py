@@ -23,13 +23,13 @@ PLAIN_DOWNLOAD_MAXSIZE = 32 << 20
 def plain_user_agent(config: CrawlConfig, browser: BrowserInfo) -> str:
     """What requests made without the browser (robots.txt, link re-reads) call themselves:
     the first profile's user agent, unless one was given."""
-    import minerscan
     from crawler.instrument.profiles import DEFAULT_PROFILE, get_profile, identity
+    from model import TOOL_VERSION
 
     if config.user_agent:
         return config.user_agent
     first = get_profile(config.profiles[0] if config.profiles else DEFAULT_PROFILE)
-    return identity(first, browser.version, minerscan.__version__).user_agent
+    return identity(first, browser.version, TOOL_VERSION).user_agent
 
 
 def build_settings(config: CrawlConfig, browser: BrowserInfo) -> dict[str, Any]:

@@ -32,7 +32,6 @@ from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-import minerscan
 from crawler.failures import LoadFailure, classify_failure
 from crawler.instrument import InstrumentOptions, PageInstrumentation
 from crawler.instrument.profiles import DEFAULT_PROFILE, get_profile, identity
@@ -42,7 +41,8 @@ from crawler.urls import (
     registrable_domain,
     strip_fragment,
 )
-from minerscan.observations import FailureReason, PageVisit
+from model import TOOL_VERSION
+from model.observations import FailureReason, PageVisit
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -184,7 +184,7 @@ class MinerscanSpider(Spider):
     def _plain_headers(self, task: PageTask) -> dict[str, str]:
         """Requests made without the browser (HEAD probes) still say who is asking."""
         version = self.settings.get("MINERSCAN_BROWSER_VERSION", "") if self.settings else ""
-        found = identity(get_profile(task.profile), version, minerscan.__version__)
+        found = identity(get_profile(task.profile), version, TOOL_VERSION)
         return {"User-Agent": found.user_agent, "Accept-Language": found.accept_language}
 
     def _page_request(self, task: PageTask) -> Request:

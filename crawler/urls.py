@@ -8,13 +8,12 @@ offline from tldextract's bundled public-suffix snapshot. Private suffixes count
 
 from __future__ import annotations
 
-import ipaddress
 import re
-from functools import lru_cache
 from urllib.parse import urlsplit, urlunsplit
 
-import tldextract
 from w3lib.url import canonicalize_url
+
+from model.domains import parse_ip, registrable_domain
 
 __all__ = [
     "InvalidTarget",
@@ -28,11 +27,6 @@ __all__ = [
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*://")
 _HOST_LABELS = re.compile(
     r"^[a-z0-9_](?:[a-z0-9_\-]*[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_\-]*[a-z0-9_])?)*\.?$"
-)
-# suffix_list_urls=() keeps tldextract offline (bundled snapshot); cache_dir=None keeps it from
-# writing to the user's home directory.
-_EXTRACT = tldextract.TLDExtract(
-    suffix_list_urls=(), cache_dir=None, include_psl_private_domains=True
 )
 
 
@@ -80,7 +74,7 @@ def _looks_like_host_port(text: str) -> bool:
 def _valid_host(host: str, text: str, *, bare: bool) -> str:
     if not host:
         raise InvalidTarget(f"{text!r}: no host name")
-    if _ip(host) is not None:
+    if parse_ip(host) is not None:
         return host
     try:
         # IDNA: a Unicode domain becomes its punycode form, as Chromium would send it.
@@ -95,25 +89,6 @@ def _valid_host(host: str, text: str, *, bare: bool) -> str:
             f"{text!r} is not a domain (write http://{ascii_host}/ for a local host)"
         )
     return ascii_host
-
-
-def _ip(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    try:
-        return ipaddress.ip_address(host.strip("[]"))
-    except ValueError:
-        return None
-
-
-@lru_cache(maxsize=4096)
-def registrable_domain(url: str) -> str:
-    """The site ``url`` belongs to: its registrable domain, or the bare host when there is none."""
-    host = (urlsplit(url).hostname or "").rstrip(".")
-    if not host or _ip(host) is not None:
-        return host
-    extracted = _EXTRACT(host)
-    if extracted.suffix and extracted.domain:
-        return f"{extracted.domain}.{extracted.suffix}"
-    return host
 
 
 def strip_fragment(url: str) -> str:

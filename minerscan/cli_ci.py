@@ -15,12 +15,12 @@ from typing import Any
 
 import click
 
-from analyzers.base import Severity
 from minerscan.cli import DEFAULT_DB, UsageProblem, db_option, handle_errors, main
 from minerscan.config import CONFIG_FILE, FAIL_NEVER, parse_severity
 from minerscan.exitcodes import CLEAN, FINDINGS
 from minerscan.reports.drift import Drift, diff_documents
 from minerscan.reports.escape import terminal_safe
+from model.analysis import Severity
 
 INIT_TEMPLATE = """\
 # minerscan configuration. `minerscan scan` and `minerscan report` read ./minerscan.toml (or

@@ -16,7 +16,7 @@ import click
 from minerscan.config import ConfigError, ScanConfig
 from minerscan.reports import Format, render
 from minerscan.reports.triage import Triage, TriageError, load_baseline
-from minerscan.results import ScanResult
+from model.results import ScanResult
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import Any
 import click
 
 from minerscan.cli import DEFAULT_DB, UsageProblem, db_option, handle_errors, main
-from minerscan.results import ScanResult
+from model.results import ScanResult
 
 
 def _scan_ids(store: Any, wanted: tuple[int, ...], *, newest_only: bool = False) -> list[int]:

@@ -13,8 +13,8 @@ from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal
 
-from analyzers.base import Severity
 from minerscan.reports.triage import Suppression, TriageError, check_expiry, parse_suppressions
+from model.analysis import Severity
 
 DEFAULT_DB = "minerscan.db"
 ENV_BROWSER = "MINERSCAN_CHROMIUM"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from analyzers.base import Finding, Severity, Verdict
-from minerscan.results import PageResult, ScanResult
+from model.analysis import Finding, Severity, Verdict
+from model.results import PageResult, ScanResult
 
 CLEAN, FINDINGS, USAGE, INCOMPLETE = 0, 1, 2, 3
 

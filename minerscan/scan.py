@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import minerscan
-from analyzers.base import PageAnalysis, Verdict
 from analyzers.engine import AnalysisContext, analyze_visit
 from minerscan.config import ScanConfig
-from minerscan.observations import PageVisit
-from minerscan.results import ScanResult
+from model.analysis import PageAnalysis, Verdict
+from model.observations import PageVisit
+from model.results import ScanResult
 from storage import Store
 
 if TYPE_CHECKING:  # crawling imports Scrapy and Playwright: only scans pay for that

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import time
 
-from analyzers.base import AnalyzerError, Finding, PageAnalysis, Severity, Verdict
-from minerscan.results import ScanInfo
+from model.analysis import AnalyzerError, Finding, PageAnalysis, Severity, Verdict
+from model.results import ScanInfo
 from storage.models import AnalysisRow, AnalyzerErrorRow, FindingRow, ScanRow
 
 

@@ -17,9 +17,9 @@ from sqlalchemy.engine import URL
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, selectinload, sessionmaker, undefer
 
-from analyzers.base import PageAnalysis
-from minerscan.observations import PageVisit
-from minerscan.results import PageResult, ScanInfo, ScanResult
+from model.analysis import PageAnalysis
+from model.observations import PageVisit
+from model.results import PageResult, ScanInfo, ScanResult
 from storage.analyses import analysis_to_row, row_to_analysis, scan_info
 from storage.engine import connection_error, create_store_engine
 from storage.errors import StorageError

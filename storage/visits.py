@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from minerscan.observations import (
+from model.observations import (
     AfterlifeObservation,
     CpuProfile,
     DomInventory,

@@ -9,8 +9,8 @@ import re
 import pytest
 
 from analyzers.base import Finding, PageAnalysis, Severity, Verdict
-from minerscan.observations import FailureReason, PageVisit
 from minerscan.progress import ProgressMode, ScanProgress
+from model.observations import FailureReason, PageVisit
 
 HOSTILE_URL = "http://127.0.0.1:8000/\x1b]0;pwned\x07\x1b[2J"
 COLOUR = re.compile(r"\x1b\[(?:3\d|38;)")

@@ -9,7 +9,7 @@ import pytest
 from click.testing import CliRunner
 
 from minerscan.cli import main
-from minerscan.observations import PageVisit, ScriptKind, ScriptObservation, sha256_hex
+from model.observations import PageVisit, ScriptKind, ScriptObservation, sha256_hex
 from storage import Store
 
 SCRIPT = b"window.shopTracker = {sku: 'ACME-9981', beacon: '/collect'};"

@@ -28,8 +28,8 @@ from scan_fixture import (
 
 from analyzers.base import Finding, PageAnalysis, Severity
 from minerscan.cli import main
-from minerscan.observations import ScriptKind, WebSocketSession
 from minerscan.reports.export import COLUMNS
+from model.observations import ScriptKind, WebSocketSession
 
 OTHER = "https://blog.example.net/post/1"
 CDN_MINER = "https://cdn.minerhost.example/m.js"

@@ -60,7 +60,7 @@ def test_update_downloads_validates_and_is_used_by_analysis(
     from analyzers.engine import analyze_visit
     from minerscan.cli import load_context
     from minerscan.config import build_config
-    from minerscan.observations import PageVisit, WebSocketSession
+    from model.observations import PageVisit, WebSocketSession
 
     visit = PageVisit(
         url="http://127.0.0.1:8000/",

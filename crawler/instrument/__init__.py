@@ -2,7 +2,7 @@
 
 The spider calls, for each page, ``attach`` before ``goto`` (scrapy-playwright's
 ``playwright_page_init_callback``), ``watch`` after the load (the dwell), then ``collect``,
-and builds a :class:`~minerscan.observations.PageVisit` from the :class:`Instrumented` it
+and builds a :class:`~model.observations.PageVisit` from the :class:`Instrumented` it
 gets back. See DESIGN.md, "What a rendered page must yield", for what each part relies on.
 """
 

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from minerscan.observations import AfterlifeObservation, WorkerObservation
+from model.observations import AfterlifeObservation, WorkerObservation
 
 from . import procfs
 from .context_workers import ContextWorkers

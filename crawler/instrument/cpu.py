@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from minerscan.observations import CpuProfile, TargetCpu
+from model.observations import CpuProfile, TargetCpu
 
 from . import procfs
 from .targets import WORKER_TYPES, Target, TargetTree

@@ -7,7 +7,7 @@ from urllib.parse import urljoin
 
 from bs4 import BeautifulSoup
 
-from minerscan.observations import DomInventory, DomSnapshot
+from model.observations import DomInventory, DomSnapshot
 
 log = logging.getLogger(__name__)
 

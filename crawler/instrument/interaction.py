@@ -3,7 +3,7 @@
 Miners that wait for a human listen for a mouse that moves like a hand (curved, uneven, never
 twice the same), a scroll, a key, a click, the tab coming back into view. So the dwell does all
 of those, in a person's order, and records each one it completed in the visit's
-:class:`~minerscan.observations.WatchRecord`.
+:class:`~model.observations.WatchRecord`.
 
 The click is the dangerous one: it must never follow a link, press a button, submit a form or
 start anything a page hung on a click. It lands only where ``document.elementFromPoint`` is the

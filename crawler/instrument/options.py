@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from minerscan.observations import (
+from model.observations import (
     CpuProfile,
     DomSnapshot,
     RequestObservation,
@@ -49,7 +49,7 @@ class InstrumentOptions:
 
 @dataclass(frozen=True)
 class Instrumented:
-    """Everything the spider needs to build a PageVisit (see minerscan/observations.py)."""
+    """Everything the spider needs to build a PageVisit (see model/observations.py)."""
 
     title: str
     scripts: tuple[ScriptObservation, ...]

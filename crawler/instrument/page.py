@@ -7,8 +7,8 @@ import logging
 import secrets
 from typing import TYPE_CHECKING, Any
 
-import minerscan
-from minerscan.observations import ScriptObservation, WasmModule, WatchRecord, WorkerObservation
+from model import TOOL_VERSION
+from model.observations import ScriptObservation, WasmModule, WatchRecord, WorkerObservation
 
 from . import dom as dom_module
 from .afterlife import AfterlifeWatch
@@ -30,7 +30,7 @@ from .targets import AUTO_ATTACH, WORKER_TYPES, Target, TargetTree, monotonic_cl
 from .websockets import WebSocketRecorder
 
 if TYPE_CHECKING:
-    from minerscan.observations import AfterlifeObservation
+    from model.observations import AfterlifeObservation
 
 log = logging.getLogger(__name__)
 
@@ -204,7 +204,7 @@ class PageInstrumentation:
         except Exception:  # a persistent context has no Browser object
             reply = await root.send("Browser.getVersion", timeout=_SETUP_TIMEOUT)
             version = str((reply or {}).get("product", ""))
-        self._identity = identity(profile, chrome_version(version), minerscan.__version__)
+        self._identity = identity(profile, chrome_version(version), TOOL_VERSION)
         override = self._identity.override()
         if await root.send("Emulation.setUserAgentOverride", override) is None:
             # An older Chromium that does not know formFactors refuses the whole override.

@@ -25,7 +25,7 @@ from urllib.parse import urlsplit
 
 import tldextract
 
-from minerscan.observations import HttpBody, RequestObservation
+from model.observations import HttpBody, RequestObservation
 
 from .retention import HeadTail, http_body
 from .targets import Target, TargetTree

@@ -11,7 +11,7 @@ import base64
 from collections import deque
 from typing import Generic, TypeVar
 
-from minerscan.observations import HttpBody
+from model.observations import HttpBody
 
 T = TypeVar("T")
 

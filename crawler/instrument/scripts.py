@@ -13,7 +13,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from minerscan.observations import ScriptKind, ScriptObservation, WasmModule, sha256_hex
+from model.observations import ScriptKind, ScriptObservation, WasmModule, sha256_hex
 
 from .targets import Target, TargetTree
 from .wasm_sections import read_interface

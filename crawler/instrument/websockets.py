@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from minerscan.observations import FrameDirection, WebSocketFrame, WebSocketSession
+from model.observations import FrameDirection, WebSocketFrame, WebSocketSession
 
 from .retention import HeadTail
 from .targets import Target, TargetTree

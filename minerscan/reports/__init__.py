@@ -1,4 +1,4 @@
-"""Reporters take a :class:`~minerscan.results.ScanResult` and render it; they never see the engine.
+"""Reporters take a :class:`~model.results.ScanResult` and render it; they never see the engine.
 
 Every format is a member of :class:`Format` with one renderer in :data:`RENDERERS`; a test
 renders each member (and checks each has its own test) so none can rot.
@@ -20,7 +20,7 @@ from minerscan.reports import (
     terminal,
 )
 from minerscan.reports.triage import NO_TRIAGE, Triage
-from minerscan.results import ScanResult
+from model.results import ScanResult
 
 
 class Format(StrEnum):

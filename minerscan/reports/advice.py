@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from analyzers.base import Finding
 from minerscan.reports.inventory import flagged_scripts, injection_of, is_third_party
-from minerscan.results import PageResult
+from model.analysis import Finding
+from model.results import PageResult
 
 MAX_EXCERPTS = 3
 _CONNECT_TYPES = {"xhr", "fetch", "websocket", "eventsource", "beacon", "ping"}

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit
 
-from analyzers.base import Verdict
-from crawler.urls import registrable_domain
 from minerscan.reports.inventory import flagged_scripts
-from minerscan.results import ScanResult
+from model.analysis import Verdict
+from model.domains import registrable_domain
+from model.results import ScanResult
 
 _HOST = re.compile(
     r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"

@@ -14,10 +14,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from analyzers.base import Verdict
-from crawler.urls import registrable_domain
 from minerscan.reports.escape import terminal_safe
-from minerscan.results import PageResult, ScanResult
+from model.analysis import Verdict
+from model.domains import registrable_domain
+from model.results import PageResult, ScanResult
 
 KINDS = ("wallet", "site_key", "pool", "script_sha256", "wasm_sha256")
 FLAGGED = (Verdict.MINER, Verdict.SUSPICIOUS)

@@ -8,7 +8,7 @@ import json
 
 from minerscan.reports.escape import visible
 from minerscan.reports.triage import NO_TRIAGE, Triage, page_findings
-from minerscan.results import ScanResult
+from model.results import ScanResult
 
 COLUMNS = [
     "scan_id",

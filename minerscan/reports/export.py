@@ -15,7 +15,7 @@ from typing import Any
 
 from minerscan.reports.fingerprint import fingerprint
 from minerscan.reports.inventory import is_third_party
-from minerscan.results import PageResult, ScanResult
+from model.results import PageResult, ScanResult
 
 Row = dict[str, Any]
 

@@ -14,7 +14,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-from analyzers.base import Finding
+from model.analysis import Finding
 
 _NUMBERS = re.compile(r"\d+(?:\.\d+)?")
 VERSION = "minerscanFinding/v1"  # the key under SARIF partialFingerprints

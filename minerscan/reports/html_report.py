@@ -22,7 +22,7 @@ from minerscan.reports.report_text import (
 from minerscan.reports.sites import site_results
 from minerscan.reports.svg import timeline_svg
 from minerscan.reports.triage import NO_TRIAGE, Triage
-from minerscan.results import ScanResult
+from model.results import ScanResult
 
 CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 

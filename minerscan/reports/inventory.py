@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.urls import registrable_domain
-from minerscan.observations import PageVisit, ScriptObservation
+from model.domains import registrable_domain
+from model.observations import PageVisit, ScriptObservation
 
 
 def page_site(visit: PageVisit) -> str:

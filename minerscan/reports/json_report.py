@@ -32,7 +32,7 @@ from minerscan.reports.triage import (
     marked_findings,
     page_findings,
 )
-from minerscan.results import PageResult, ScanResult
+from model.results import PageResult, ScanResult
 
 FORMAT_VERSION = 2
 

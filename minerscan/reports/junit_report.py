@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from analyzers.base import Verdict
-from crawler.urls import registrable_domain
 from minerscan.reports.escape import visible
 from minerscan.reports.triage import NO_TRIAGE, MarkedFinding, Triage, page_findings
-from minerscan.results import PageResult, ScanResult
+from model.analysis import Verdict
+from model.domains import registrable_domain
+from model.results import PageResult, ScanResult
 
 
 def _t(text: object) -> str:

@@ -16,7 +16,7 @@ from minerscan.reports.json_report import summary
 from minerscan.reports.report_text import PageView, cpu_cell, detailed_pages, watch_cell, when
 from minerscan.reports.sites import site_results
 from minerscan.reports.triage import NO_TRIAGE, Triage
-from minerscan.results import ScanResult
+from model.results import ScanResult
 
 # GitHub caps a job summary at 1 MiB: a survey's Markdown lists the first pages and says so.
 MAX_DETAILED_PAGES = 100

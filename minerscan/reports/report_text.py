@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from analyzers.base import Verdict
 from minerscan.reports.advice import Advice, EvidenceItem, advice_for, evidence_items
 from minerscan.reports.triage import NO_TRIAGE, MarkedFinding, Triage, page_findings
-from minerscan.results import PageResult, ScanResult
+from model.analysis import Verdict
+from model.results import PageResult, ScanResult
 
 FLAGGED = (Verdict.MINER, Verdict.SUSPICIOUS)
 

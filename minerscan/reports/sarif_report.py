@@ -18,7 +18,7 @@ from analyzers.base import Rule, Severity, registered_rules
 from minerscan.reports.fingerprint import VERSION
 from minerscan.reports.json_report import _iso
 from minerscan.reports.triage import NO_TRIAGE, MarkedFinding, Triage, marked_findings
-from minerscan.results import ScanResult
+from model.results import ScanResult
 
 SCHEMA_URI = "https://json.schemastore.org/sarif-2.1.0.json"
 URI_BASE = "SCANNED_SITES"

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from analyzers.base import PageAnalysis, Verdict
-from analyzers.engine import site_verdict
-from crawler.urls import registrable_domain
-from minerscan.results import PageResult, ScanResult
+from model.analysis import PageAnalysis, Verdict, site_verdict
+from model.domains import registrable_domain
+from model.results import PageResult, ScanResult
 
 
 @dataclass(frozen=True)

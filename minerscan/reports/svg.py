@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 
-from minerscan.observations import CpuProfile
+from model.observations import CpuProfile
 
 WIDTH, HEIGHT, PAD = 520, 140, 28
 MAIN_COLOUR, WORKER_COLOUR, OTHER_COLOUR, BAR_COLOUR = "#3b6ea8", "#c0392b", "#9aa3ad", "#d35400"

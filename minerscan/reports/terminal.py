@@ -13,12 +13,12 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from analyzers.base import Verdict
 from minerscan.reports.escape import terminal_safe
 from minerscan.reports.json_report import summary
 from minerscan.reports.sites import site_results
 from minerscan.reports.triage import NO_TRIAGE, Triage, page_findings
-from minerscan.results import PageResult, ScanResult
+from model.analysis import Verdict
+from model.results import PageResult, ScanResult
 
 VERDICT_STYLE = {
     Verdict.MINER: "bold red",

@@ -16,9 +16,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from analyzers.base import Finding
 from minerscan.reports.fingerprint import fingerprint
-from minerscan.results import PageResult, ScanResult
+from model.analysis import Finding
+from model.results import PageResult, ScanResult
 
 
 class TriageError(ValueError):

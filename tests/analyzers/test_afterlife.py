@@ -9,7 +9,7 @@ import pytest
 from analyzers.afterlife import kept_running_after_leaving
 from analyzers.base import Finding, Severity, Verdict
 from analyzers.engine import AnalysisContext, analyze_visit
-from minerscan.observations import (
+from model.observations import (
     AfterlifeObservation,
     FrameDirection,
     PageVisit,

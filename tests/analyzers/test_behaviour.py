@@ -12,7 +12,7 @@ from analyzers.behaviour import (
     worker_fan_out,
 )
 from analyzers.engine import AnalysisContext
-from minerscan.observations import CpuProfile, PageVisit, TargetCpu, WorkerObservation
+from model.observations import CpuProfile, PageVisit, TargetCpu, WorkerObservation
 
 WORKER_URL = "blob:https://shop.example/9b1f7c"
 RULES = {

@@ -12,7 +12,7 @@ import pytest
 
 from analyzers.base import Severity, Verdict
 from analyzers.engine import AnalysisContext, analyze_visit
-from minerscan.observations import DomSnapshot, PageVisit, ScriptKind, ScriptObservation, sha256_hex
+from model.observations import DomSnapshot, PageVisit, ScriptKind, ScriptObservation, sha256_hex
 
 BENIGN = Path(__file__).parent / "samples" / "benign"
 

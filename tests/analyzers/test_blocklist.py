@@ -14,7 +14,7 @@ from analyzers.base import Finding, Severity
 from analyzers.blocklist import known_miner_request, known_miner_script, known_pool_socket
 from analyzers.engine import AnalysisContext
 from analyzers.lists import ListFormat, parse_list, read_list, update_lists
-from minerscan.observations import (
+from model.observations import (
     PageVisit,
     RequestObservation,
     ScriptKind,

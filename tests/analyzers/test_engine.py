@@ -21,7 +21,7 @@ from analyzers.engine import (
     analyze_visit,
     compute_signature_version,
 )
-from minerscan.observations import (
+from model.observations import (
     PageVisit,
     RequestObservation,
     ScriptKind,

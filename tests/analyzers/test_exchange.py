@@ -21,7 +21,7 @@ import pytest
 from analyzers.base import Severity, Verdict
 from analyzers.engine import AnalysisContext, analyze_visit
 from analyzers.exchange import unknown_protocol_exchange
-from minerscan.observations import (
+from model.observations import (
     CpuProfile,
     FrameDirection,
     HttpBody,

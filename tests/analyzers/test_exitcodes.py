@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from minerscan.cli import main
-from minerscan.observations import (
+from model.observations import (
     CpuProfile,
     PageVisit,
     ScriptKind,

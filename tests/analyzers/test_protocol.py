@@ -11,7 +11,7 @@ import pytest
 from analyzers.base import Severity
 from analyzers.engine import AnalysisContext
 from analyzers.protocol import find_wallets, mining_protocol
-from minerscan.observations import FrameDirection, PageVisit, WebSocketFrame, WebSocketSession
+from model.observations import FrameDirection, PageVisit, WebSocketFrame, WebSocketSession
 
 SENT, RECEIVED = FrameDirection.SENT, FrameDirection.RECEIVED
 WALLET = "4MASi45ub7Qe4ZE36UT5G6cU4ud8Fhhe4deS4F3cw9KTAb8dLcukC7edhDQ7cn5d4gEYkbUrMWeWQLGsCmrG6dLaYyNoVKf"

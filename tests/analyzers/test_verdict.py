@@ -9,7 +9,7 @@ import pytest
 from analyzers.base import Finding, PageAnalysis, Severity, Verdict
 from analyzers.engine import AnalysisContext, analyze_visit, site_verdict
 from analyzers.verdict import page_verdict
-from minerscan.observations import (
+from model.observations import (
     CpuProfile,
     FailureReason,
     FrameDirection,

@@ -23,7 +23,7 @@ from analyzers import wasm
 from analyzers.base import Severity, registered_rules
 from analyzers.wasm import fingerprint
 from analyzers.wasm_decode import decode_module, iter_instructions
-from minerscan.observations import PageVisit, WasmModule, sha256_hex
+from model.observations import PageVisit, WasmModule, sha256_hex
 
 # --- a tiny assembler ----------------------------------------------------------------------------
 

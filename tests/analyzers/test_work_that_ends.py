@@ -7,7 +7,7 @@ import pytest
 from analyzers.base import Verdict
 from analyzers.behaviour import cpu_stopped_after, sustained_worker_cpu
 from analyzers.engine import AnalysisContext, analyze_visit
-from minerscan.observations import (
+from model.observations import (
     CpuProfile,
     PageVisit,
     ScriptKind,

@@ -15,7 +15,7 @@ import yara_x
 from analyzers import yara_rules
 from analyzers.base import Severity, registered_rules
 from analyzers.yara_rules import GROUPS, bundled_signature_files, compile_rules, scan_visit
-from minerscan.observations import DomSnapshot, PageVisit, ScriptKind, ScriptObservation, sha256_hex
+from model.observations import DomSnapshot, PageVisit, ScriptKind, ScriptObservation, sha256_hex
 
 SAMPLES = Path(__file__).parent / "samples"
 CORPUS_LIB = Path(__file__).parent.parent / "corpus" / "lib"

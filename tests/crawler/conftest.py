@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from crawler.run import CrawlConfig, CrawlStats
-from minerscan.observations import PageVisit
 from minerscan.sites import SiteServer
+from model.observations import PageVisit
 
 HERE = Path(__file__).resolve().parent
 SITE = HERE / "site"

@@ -9,8 +9,8 @@ from functools import partial
 
 import pytest
 
-from minerscan.observations import FailureReason
 from minerscan.sites import free_port
+from model.observations import FailureReason
 
 pytestmark = pytest.mark.browser
 

@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from minerscan.observations import FailureReason
+from model.observations import FailureReason
 
 pytestmark = pytest.mark.browser
 

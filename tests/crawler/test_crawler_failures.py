@@ -9,7 +9,7 @@ from scrapy.exceptions import IgnoreRequest
 from twisted.internet import error as tx
 
 from crawler.failures import classify_failure
-from minerscan.observations import FailureReason
+from model.observations import FailureReason
 
 CALL_LOG = '\nCall log:\n  - navigating to "http://x/", waiting until "load"\n'
 

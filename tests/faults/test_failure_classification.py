@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crawler.failures import classify_failure
-from minerscan.observations import FailureReason
+from model.observations import FailureReason
 
 
 class PlaywrightError(Exception):

@@ -11,9 +11,9 @@ import pytest
 from playwright.async_api import async_playwright
 
 from crawler.instrument import InstrumentOptions
-from minerscan.observations import FrameDirection
 from minerscan.sites.pool import PoolEmulator
 from minerscan.sites.server import SiteServer
+from model.observations import FrameDirection
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(150)]
 

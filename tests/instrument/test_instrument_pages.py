@@ -15,9 +15,9 @@ import pytest
 from playwright.async_api import async_playwright
 
 from crawler.instrument import InstrumentOptions
-from minerscan.observations import FrameDirection, ScriptKind, WebSocketSession
 from minerscan.sites.demo import MINER_STATIC
 from minerscan.sites.server import SiteServer
+from model.observations import FrameDirection, ScriptKind, WebSocketSession
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(200)]
 

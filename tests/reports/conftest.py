@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from scan_fixture import load_fixed
 
-from minerscan.results import ScanResult
+from model.results import ScanResult
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ import dataclasses
 from pathlib import Path
 
 from analyzers.base import Finding, PageAnalysis, Severity, Verdict
-from minerscan.observations import (
+from model.observations import (
     CpuProfile,
     DomInventory,
     DomSnapshot,
@@ -30,7 +30,7 @@ from minerscan.observations import (
     WorkerObservation,
     sha256_hex,
 )
-from minerscan.results import ScanResult
+from model.results import ScanResult
 from storage import Store
 
 SITE = "http://127.0.0.1:8000"

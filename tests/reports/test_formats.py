@@ -17,8 +17,8 @@ import pytest
 from scan_fixture import DB_URL, HOSTILE, load_fixed
 
 from minerscan.reports import RENDERERS, Format, render, terminal
-from minerscan.results import ScanResult
 from minerscan.schemas import REPORT_SCHEMA, SARIF_SCHEMA, load
+from model.results import ScanResult
 
 GOLDEN = Path(__file__).parent / "golden"
 UPDATE = bool(os.environ.get("MINERSCAN_UPDATE_GOLDEN"))

@@ -11,7 +11,7 @@ from scan_fixture import HOSTILE
 
 from minerscan.reports import Format, render
 from minerscan.reports.escape import visible
-from minerscan.results import ScanResult
+from model.results import ScanResult
 
 pytestmark = pytest.mark.browser
 

@@ -10,10 +10,10 @@ import pytest
 
 from analyzers.base import Finding, PageAnalysis, Severity, Verdict
 from minerscan.exitcodes import exit_code
-from minerscan.observations import CpuProfile, FailureReason, PageVisit, WebSocketSession
 from minerscan.reports import Format, render
 from minerscan.reports.escape import terminal_safe
-from minerscan.results import PageResult, ScanInfo, ScanResult
+from model.observations import CpuProfile, FailureReason, PageVisit, WebSocketSession
+from model.results import PageResult, ScanInfo, ScanResult
 
 HOSTILE_TITLE = "\x1b]0;pwned\x07\x1b[2J[bold red]fake[/] =cmd|' /C calc'!A0"
 

@@ -9,14 +9,6 @@ from pathlib import Path
 import pytest
 
 from analyzers.base import Finding, PageAnalysis, Severity, Verdict
-from minerscan.observations import (
-    DomInventory,
-    DomSnapshot,
-    PageVisit,
-    RequestObservation,
-    ScriptKind,
-    ScriptObservation,
-)
 from minerscan.reports.advice import advice_for
 from minerscan.reports.fingerprint import fingerprint
 from minerscan.reports.triage import (
@@ -27,7 +19,15 @@ from minerscan.reports.triage import (
     load_baseline,
     parse_suppressions,
 )
-from minerscan.results import PageResult
+from model.observations import (
+    DomInventory,
+    DomSnapshot,
+    PageVisit,
+    RequestObservation,
+    ScriptKind,
+    ScriptObservation,
+)
+from model.results import PageResult
 
 PAGE = "https://shop.example.org/blog/"
 

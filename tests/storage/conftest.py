@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, create_engine, text
 
-from minerscan.observations import (
+from model.observations import (
     AfterlifeObservation,
     CpuProfile,
     DomInventory,

@@ -8,13 +8,13 @@ import sys
 import textwrap
 from pathlib import Path
 
-from minerscan.observations import FailureReason, PageVisit
+from model.observations import FailureReason, PageVisit
 from storage import Store
 
 WRITER = textwrap.dedent(
     """
     import os, signal, sys
-    from minerscan.observations import FailureReason, PageVisit
+    from model.observations import FailureReason, PageVisit
     from storage import Store
 
     store = Store.open(sys.argv[1])

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from minerscan.observations import PageVisit
+from model.observations import PageVisit
 from storage import StorageError, Store, normalize_db_url
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from sqlalchemy import Engine, text
 
 from analyzers.base import AnalyzerError, Finding, PageAnalysis, Severity, Verdict
-from minerscan.observations import PageVisit
+from model.observations import PageVisit
 from storage import Store
 
 from .conftest import HOSTILE

@@ -14,7 +14,7 @@ import pytest
 from playwright.async_api import async_playwright
 
 from crawler.instrument import InstrumentOptions, PageInstrumentation
-from minerscan.observations import AfterlifeObservation, PageVisit
+from model.observations import AfterlifeObservation, PageVisit
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 

@@ -15,7 +15,7 @@ from playwright.async_api import async_playwright
 
 from crawler.instrument import InstrumentOptions
 from crawler.instrument.requests import endpoint_of
-from minerscan.observations import FrameDirection, RequestObservation, WebSocketSession
+from model.observations import FrameDirection, RequestObservation, WebSocketSession
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(120)]
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from analyzers.base import PageAnalysis, Verdict
-from minerscan.observations import PageVisit
+from model.analysis import PageAnalysis, Verdict
+from model.observations import PageVisit
 
 
 @dataclass(frozen=True)
