@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import io
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -127,16 +128,34 @@ def test_export_keeps_values_exact_in_jsonl_and_neutral_in_csv(survey: Path) -> 
         assert not any(cell.startswith(("=", "+", "-", "@")) for cell in row)
 
 
-def test_export_parquet_needs_pyarrow(survey: Path, tmp_path: Path) -> None:
+def test_export_parquet_keeps_every_row_and_column(survey: Path, tmp_path: Path) -> None:
+    pq = pytest.importorskip("pyarrow.parquet", reason="the dev extra installs pyarrow")
     out = tmp_path / "pages.parquet"
     code, _, err = run("export", "--db", str(survey), "--format", "parquet", "-o", str(out))
-    try:
-        import pyarrow.parquet as pq
-    except ImportError:
-        assert code == 2 and "pyarrow" in err and "Traceback" not in err
-        assert not out.exists()
-        return
-    assert code == 0 and pq.read_table(out).num_rows == 4
+    assert code == 0, err
+    table = pq.read_table(out)
+    _, jsonl, _ = run("export", "--db", str(survey), "--table", "pages", "--format", "jsonl")
+    expected = [json.loads(line) for line in jsonl.splitlines()]
+    assert table.column_names == COLUMNS["pages"]
+    assert table.to_pylist() == expected  # the same values as JSONL, hostile title included
+    assert HOSTILE in table.column("title").to_pylist()
+
+
+def test_export_parquet_without_pyarrow_is_one_clear_line(survey: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pages.parquet"
+    # A fresh interpreter in which pyarrow cannot be imported, installed or not.
+    probe = (
+        "import sys; sys.modules['pyarrow'] = None; sys.modules['pyarrow.parquet'] = None\n"
+        "from minerscan.cli import main\n"
+        f"main(['export', '--db', {str(survey)!r}, '--format', 'parquet', '-o', {str(out)!r}])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], check=False, capture_output=True, text=True
+    )
+    assert done.returncode == 2
+    error, tip = done.stderr.strip().splitlines()  # what went wrong, and what to do
+    assert "parquet needs pyarrow" in error and "pip install pyarrow" in tip
+    assert not out.exists()
 
 
 def _blocks(filters: str, url: str, source: str, kind: str) -> bool:
