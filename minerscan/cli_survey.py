@@ -60,7 +60,7 @@ def frontier_options(f: Any) -> Any:
 
 @main.command()
 @click.argument(
-    "site_list", required=False, type=click.Path(dir_okay=False, path_type=Path), metavar="LIST"
+    "site_list", required=False, type=click.Path(dir_okay=False, path_type=Path), metavar="[LIST]"
 )
 @click.option("--top", type=click.IntRange(min=1), default=None, help="Only the first N sites.")
 @click.option(
@@ -154,6 +154,10 @@ def survey(
         config_file, db=db, obey_robots=False if ignore_robots else None, **options
     )
     frontier_url = redis_url
+    if frontier_url is None:  # this process crawls: fail before storing anything if it cannot
+        from crawler.browser import find_browser
+
+        find_browser(config.browser_path)
     store = Store.open(config.db)
     try:
         if resume_id is not None:

@@ -84,3 +84,27 @@ def test_status_without_surveys_says_how_to_start_one(tmp_path: Path) -> None:
 def _write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def test_survey_needs_exactly_one_source_of_sites(tmp_path: Path) -> None:
+    db = str(tmp_path / "s.db")
+    for args in (
+        ["survey"],
+        ["survey", "--all", "--resume", "1"],
+        ["survey", "x.csv", "--resume", "1"],
+    ):
+        result = CliRunner().invoke(main, [*args, "--db", db])
+        assert result.exit_code == 2, result.output
+        assert result.output.startswith("minerscan: error:"), result.output
+
+
+def test_a_worker_that_cannot_reach_redis_says_so_and_exits_2(tmp_path: Path) -> None:
+    from storage import Store
+    from storage.surveys import SurveySite
+
+    db = str(tmp_path / "s.db")
+    with Store.open(db) as store:
+        store.surveys.create("l", [SurveySite(1, "a.example", "https://a.example/")], {}, 3)
+    result = CliRunner().invoke(main, ["worker", "--redis", "redis://127.0.0.1:1/0", "--db", db])
+    assert result.exit_code == 2, result.output
+    assert "cannot reach Redis at redis://127.0.0.1:1/0" in result.output

@@ -90,20 +90,39 @@ def test_status_breaks_failed_sites_down_by_kind(sites: Any, run_cli: Any, tmp_p
     assert ranks[0].domain == "good1.localhost"
 
 
-def test_resume_after_kill_9_finishes_without_visiting_a_done_site_again(
+def _start(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        minerscan(*args),
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=open(log, "w"),  # the child owns it
+        text=True,
+        start_new_session=True,  # its Chromium dies with it
+    )
+
+
+def _kill_9(proc: subprocess.Popen[str]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _scan_visits(db: str, scan_id: int) -> int:
+    rows = _rows(db, f"SELECT count(*) FROM page_visits WHERE scan_id = {scan_id}")
+    return int(rows[0][0]) if rows else 0
+
+
+def test_ctrl_c_then_kill_9_then_resume_finish_every_site_once(
     sites: Any, browser_env: dict[str, str], run_cli: Any, tmp_path: Path
 ) -> None:
-    names = [f"resume{i}" for i in range(1, 11)]
+    names = [f"resume{i}" for i in range(1, 9)]
     listed = write_list(tmp_path / "list.csv", [sites.url(n) for n in names])
     db = str(tmp_path / "s.db")
-    args = ["survey", str(listed), "--db", db, *FAST, "--concurrency", "1"]
-    proc = subprocess.Popen(
-        minerscan(*args),
-        env=browser_env,
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
+    fast = [*FAST, "--concurrency", "1", "--pages-per-site", "1"]  # batches of 4 sites
+    # Ctrl-C once a batch is done: the pages in flight are stored, the rest queued again.
+    first = _start(
+        ["survey", str(listed), "--db", db, *fast], browser_env, tmp_path, tmp_path / "first.log"
     )
     try:
         wait_for(
@@ -114,17 +133,37 @@ def test_resume_after_kill_9_finishes_without_visiting_a_done_site_again(
             timeout=120,
             what="a site done and another running",
         )
+        first.send_signal(signal.SIGINT)
+        assert first.wait(timeout=60) == 3
     finally:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+        _kill_9(first)
+    assert "minerscan survey --resume 1" in (tmp_path / "first.log").read_text()
+    states = Counter(s.state for s in _sites(db))
+    assert states["running"] == 0 and 0 < states["done"] < len(names), states
+    # kill -9 in the middle of a site: its lease is left behind, the resume takes it over.
+    second = _start(
+        ["survey", "--resume", "1", "--db", db, *fast],
+        browser_env,
+        tmp_path,
+        tmp_path / "second.log",
+    )
+    try:
+
+        def mid_site() -> bool:
+            running = [s for s in _sites(db) if s.state == "running" and s.lease_owner]
+            scans = _rows(db, "SELECT max(id) FROM scans")
+            return bool(running) and scans[0][0] == 2 and _scan_visits(db, 2) > 0
+
+        wait_for(mid_site, timeout=120, what="the resumed survey half-way through a batch")
+    finally:
+        _kill_9(second)
     before = {s.domain for s in _sites(db) if s.state == "done"}
-    assert 0 < len(before) < len(names)
+    assert len(before) < len(names)
     hits_before = _landing_hits(sites)
-    resumed = run_cli("survey", "--resume", "1", "--db", db, *FAST)
+    resumed = run_cli("survey", "--resume", "1", "--db", db, *fast)
     assert resumed.returncode == 0, resumed.stderr
     assert "resuming survey 1" in resumed.stderr
-    expected = {f"{n}.localhost" for n in names}
-    _assert_each_site_once(db, expected)
+    _assert_each_site_once(db, {f"{n}.localhost" for n in names})
     hits = _landing_hits(sites)
     for domain in before:
         assert hits[domain] == hits_before[domain] == 1, domain  # never visited again
@@ -140,51 +179,40 @@ def test_two_workers_share_a_survey_and_a_killed_one_loses_no_site(
     redis_prefix: str,
     tmp_path: Path,
 ) -> None:
-    names = [f"shared{i}" for i in range(1, 17)]
+    names = [f"shared{i}" for i in range(1, 11)]
     listed = write_list(tmp_path / "list.csv", [sites.url(n) for n in names])
     frontier = ["--redis", REDIS_URL, "--redis-prefix", redis_prefix]
-    queued = run_cli("survey", str(listed), "--db", pg_url, *FAST, *frontier)
+    queued = run_cli(
+        "survey", str(listed), "--db", pg_url, *FAST, "--pages-per-site", "1", *frontier
+    )
     assert queued.returncode == 0, queued.stderr
-    assert "16 sites queued" in queued.stderr
+    assert "10 sites queued" in queued.stderr
     worker = ["worker", "--db", pg_url, *frontier, "--concurrency", "1", "--lease", "3"]
-    procs = [
-        subprocess.Popen(
-            minerscan(*worker),
-            env=browser_env,
-            cwd=tmp_path,
-            stdout=subprocess.DEVNULL,
-            stderr=open(tmp_path / f"worker{i}.log", "w"),  # noqa: SIM115
-            start_new_session=True,
-        )
-        for i in range(2)
-    ]
-    victim, survivor = procs
+    victim, survivor = (
+        _start(worker, browser_env, tmp_path, tmp_path / f"worker{i}.log") for i in range(2)
+    )
     try:
 
-        def victim_mid_site() -> bool:
-            rows = _sites(pg_url)
-            mine = [s for s in rows if s.lease_owner and f":{victim.pid}:" in s.lease_owner]
-            return bool(mine) and any(s.state == "done" for s in rows)
+        def victim_mid_site() -> set[str]:
+            """The sites the victim holds, once it has stored a visit of its own."""
+            mine = [
+                s for s in _sites(pg_url) if s.lease_owner and f":{victim.pid}:" in s.lease_owner
+            ]
+            visited = {r.url for r in _rows(pg_url, "SELECT url FROM page_visits")}
+            return {s.domain for s in mine} if any(s.url in visited for s in mine) else set()
 
-        wait_for(victim_mid_site, timeout=150, what="the first worker holding sites")
-        held = {
-            s.domain for s in _sites(pg_url) if s.lease_owner and f":{victim.pid}:" in s.lease_owner
-        }
-        done_before = {s.domain for s in _sites(pg_url) if s.state == "done"}
-        hits_before = _landing_hits(sites)
-        os.killpg(victim.pid, signal.SIGKILL)
-        victim.wait()
+        held = wait_for(victim_mid_site, timeout=150, what="the first worker holding sites")
+        _kill_9(victim)
         assert survivor.wait(timeout=180) == 0, (tmp_path / "worker1.log").read_text()
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
+        _kill_9(victim)
+        _kill_9(survivor)
     _assert_each_site_once(pg_url, {f"{n}.localhost" for n in names})
     attempts = {s.domain: s.attempts for s in _sites(pg_url)}
     assert all(attempts[d] == 2 for d in held), attempts  # taken over after the lease ran out
     hits = _landing_hits(sites)
-    for domain in done_before:
-        assert hits[domain] == hits_before[domain] == 1, domain  # never visited again
+    for domain, tries in attempts.items():
+        if tries == 1:
+            assert hits[domain] == 1, domain  # a site done is never visited again
     status = json.loads(run_cli("status", "--db", pg_url, "--format", "json").stdout)
-    assert status["states"]["done"] == 16 and len(status["scans"]) == 2
+    assert status["states"]["done"] == 10 and status["finished"] is True
