@@ -29,7 +29,7 @@ from scrapy.exceptions import DontCloseSpider
 from scrapy_redis.spiders import RedisMixin
 
 from crawler.spider import MinerscanSpider
-from crawler.urls import canonical_url, registrable_domain
+from crawler.urls import registrable_domain
 from model.observations import PageVisit
 
 if TYPE_CHECKING:
@@ -108,7 +108,6 @@ class FrontierSpider(RedisMixin, MinerscanSpider):  # type: ignore[misc]
         self.feed = feed
         self.batch: list[FeedSite] = []
         self.delivered: Counter[str] = Counter()
-        self._sites_seen: set[str] = set()
         self._renewing: asyncio.Task[None] | None = None
 
     @classmethod
@@ -136,37 +135,34 @@ class FrontierSpider(RedisMixin, MinerscanSpider):  # type: ignore[misc]
 
     def next_requests(self) -> Iterator[Request]:
         """The next batch of sites (scrapy-redis pops them; the feed claims them)."""
-        entries = None
-        if self.feed.redis_url is not None:
-            entries = self.fetch_data(self.redis_key, self.redis_batch_size)
-        claimed = self.feed.claim(entries, self.redis_batch_size)
+        claimed: list[FeedSite] = []
+        if self.feed.redis_url is None:
+            claimed = self.feed.claim(None, self.redis_batch_size)
+        else:
+            # Entries of sites another worker finished or holds are dropped: pop on until
+            # something is won or the list is empty.
+            while not claimed:
+                entries = self.fetch_data(self.redis_key, self.redis_batch_size)
+                if not entries:
+                    break
+                claimed = self.feed.claim(entries, self.redis_batch_size)
         if not claimed:
             self.feed.idle()
         for site in claimed:
-            requests = self._start_site(site)
             self.batch.append(site)
-            yield from requests
-
-    def _start_site(self, site: FeedSite) -> list[Request]:
-        domain = site.site
-        if domain in self._sites_seen:  # crawled here before (a retry): a fresh budget
-            self.frontier.spent.pop(domain, None)
-            self.frontier.seen = {
-                url for url in self.frontier.seen if registrable_domain(url) != domain
-            }
-        self._sites_seen.add(domain)
-        self.delivered.pop(domain, None)
-        requests = self._schedule(site.url, domain, depth=0)
-        if not requests:  # the start URL was seen under another site's name
-            self.frontier.seen.discard(canonical_url(site.url))
-            requests = self._schedule(site.url, domain, depth=0)
-        return requests
+            yield from self._schedule(site.url, site.site, depth=0)
 
     def spider_idle(self) -> None:
         """Scrapy has nothing left to do: the batch is crawled; take the next one, if any."""
         if self.batch:
             done, self.batch = self.batch, []
             self.feed.crawled(done, Counter({s.site: self.delivered[s.site] for s in done}))
+            # Nothing is in flight: what the frontier remembers belongs to finished sites. A
+            # long survey keeps no memory of them, and a site retried here gets a fresh budget.
+            self.frontier.seen.clear()
+            self.frontier.spent.clear()
+            self.frontier.refunded.clear()
+            self.delivered.clear()
         scheduled = 0
         for request in self.next_requests():
             self.crawler.engine.crawl(request)  # type: ignore[union-attr]

@@ -318,7 +318,7 @@ class SurveyFeed:
         from crawler.frontier import FeedSite
 
         if entries is None:
-            ids = self.surveys.open_site_ids(self.survey_id)[:limit]
+            ids = self.surveys.open_site_ids(self.survey_id, limit=limit)
         else:
             ids = parse_entries(entries)
         claimed = self.surveys.claim(ids, self.owner, self.lease_seconds)

@@ -208,11 +208,13 @@ class Surveys:
         with self._store._reading(f"read the sites of survey {survey_id}") as session:
             return [dict(r._mapping) for r in session.execute(query)]
 
-    def open_site_ids(self, survey_id: int, state: str = "queued") -> list[int]:
+    def open_site_ids(self, survey_id: int, *, limit: int | None = None) -> list[int]:
+        """Queued sites, best rank first."""
         query = (
             select(SurveySiteRow.id)
-            .where(SurveySiteRow.survey_id == survey_id, SurveySiteRow.state == state)
+            .where(SurveySiteRow.survey_id == survey_id, SurveySiteRow.state == "queued")
             .order_by(SurveySiteRow.rank, SurveySiteRow.id)
+            .limit(limit)
         )
         with self._store._reading(f"read the queued sites of survey {survey_id}") as session:
             return list(session.scalars(query))
