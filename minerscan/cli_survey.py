@@ -169,6 +169,9 @@ def survey(
                 f"{info.states['queued'] + info.states['running']} to go",
                 err=True,
             )
+            if info.finished:
+                click.echo(status_table(survey_status(info)))
+                sys.exit(0)
         else:
             survey_id = _create(
                 store, config, site_list, static_scan, every_site, top, list_name, max_attempts
