@@ -19,6 +19,8 @@ from model.observations import PageVisit
 if TYPE_CHECKING:
     from scrapy.spiders import Spider
 
+    from crawler.frontier import SiteFeed
+
 __all__ = ["CrawlConfig", "CrawlStats", "VisitSinkError", "crawl"]
 
 # Scrapy's graceful stop (first Ctrl-C / SIGTERM) closes the spider with this reason.
@@ -72,8 +74,13 @@ class VisitSinkError(RuntimeError):
     """``on_visit`` raised; the crawl was stopped. The original exception is the ``__cause__``."""
 
 
-def crawl(config: CrawlConfig, on_visit: Callable[[PageVisit], None]) -> CrawlStats:
+def crawl(
+    config: CrawlConfig, on_visit: Callable[[PageVisit], None], feed: SiteFeed | None = None
+) -> CrawlStats:
     """Crawl ``config.targets``, calling ``on_visit`` for every visit as soon as it is complete.
+
+    With a ``feed`` (crawler.frontier), the sites come from it instead, batch after batch,
+    until it has none left.
 
     Raises ``BrowserNotFound`` before crawling when no Chromium is usable, and
     :class:`VisitSinkError` after shutting down when ``on_visit`` failed.
@@ -87,20 +94,28 @@ def crawl(config: CrawlConfig, on_visit: Callable[[PageVisit], None]) -> CrawlSt
 
     browser = find_browser(config.browser_path)
     sink = VisitSink(on_visit)
-    if not config.targets:
+    if not config.targets and feed is None:
         return CrawlStats(pages=0, failed=0, interrupted=False, browser=browser.describe())
     close_reasons: list[str] = []
 
     def spider_closed(spider: Spider, reason: str) -> None:
         close_reasons.append(reason)
 
-    process = CrawlerProcess(build_settings(config, browser))
+    settings = build_settings(config, browser)
+    spider_class: type[Spider] = MinerscanSpider
+    spider_args: dict[str, object] = {"config": config, "sink": sink}
+    if feed is not None:
+        from crawler.frontier import FrontierSpider, frontier_settings
+
+        settings.update(frontier_settings(feed))
+        spider_class, spider_args["feed"] = FrontierSpider, feed
+    process = CrawlerProcess(settings)
     # An unreachable robots.txt is logged with a traceback, yet only means "no rules"; the page's
     # own visit will say why the site could not be reached.
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
-    crawler = process.create_crawler(MinerscanSpider)
+    crawler = process.create_crawler(spider_class)
     crawler.signals.connect(spider_closed, signal=signals.spider_closed)
-    process.crawl(crawler, config=config, sink=sink)
+    process.crawl(crawler, **spider_args)
     process.start()
     if sink.error is not None:
         raise VisitSinkError(f"storing a page visit failed: {sink.error!r}") from sink.error

@@ -21,6 +21,7 @@ from model.results import ScanResult
 from storage import Store
 
 if TYPE_CHECKING:  # crawling imports Scrapy and Playwright: only scans pay for that
+    from crawler.frontier import SiteFeed
     from crawler.run import CrawlConfig
 
 log = logging.getLogger(__name__)
@@ -70,8 +71,13 @@ def run_scan(
     store: Store,
     context: AnalysisContext,
     progress: ProgressCallback | None = None,
+    feed: SiteFeed | None = None,
 ) -> ScanOutcome:
-    """Crawl, store, analyse. Crawling imports Scrapy and Playwright lazily (only scans need them)."""
+    """Crawl, store, analyse. Crawling imports Scrapy and Playwright lazily (only scans need them).
+
+    A survey passes a ``feed`` (crawler.frontier): it learns the scan's id before the crawl
+    starts, then hands the crawl its sites; ``progress`` is called once each visit is stored.
+    """
     from crawler.run import crawl
 
     scan_id = None
@@ -104,7 +110,9 @@ def run_scan(
             progress(visit, analysis)
 
     started = time.monotonic()
-    stats = crawl(crawl_config_for(config, skip, skip_visits), on_visit)
+    if feed is not None:
+        feed.scan_started(scan_id)
+    stats = crawl(crawl_config_for(config, skip, skip_visits), on_visit, feed)
     result = store.load_result(scan_id)
     failed = sum(1 for p in result.pages if p.verdict is Verdict.FAILED)
     total = len(result.pages)

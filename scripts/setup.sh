@@ -2,7 +2,7 @@
 # Set up minerscan in ./.venv on a fresh Debian machine (or any Linux with Python >= 3.11).
 #
 #   bash scripts/setup.sh          the tool and a browser
-#   bash scripts/setup.sh --dev    also the test tools, and start PostgreSQL when installed
+#   bash scripts/setup.sh --dev    also the test tools, and PostgreSQL and Redis running
 #
 # Idempotent: a second run only checks. Needs the network only for the package registries.
 set -euo pipefail
@@ -95,13 +95,30 @@ if [ "$dev" = 1 ]; then
   fi
 fi
 
-# 6. For the tests: PostgreSQL on 127.0.0.1 when the machine has it but it is down.
+# 6. For the tests: PostgreSQL (127.0.0.1:5432) and Redis (127.0.0.1:6379) running, installed
+#    from Debian's packages when missing. Tests that need them are marked postgres / redis.
 if [ "$dev" = 1 ]; then
+  if ! command -v pg_ctlcluster >/dev/null 2>&1; then
+    say "installing PostgreSQL (the postgres tests need it)"
+    apt_install postgresql || say "could not install postgresql; the postgres tests will fail"
+  fi
   if command -v pg_ctlcluster >/dev/null 2>&1 && ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     say "starting PostgreSQL"
     for v in /etc/postgresql/*/; do
       as_root pg_ctlcluster --skip-systemctl-redirect "$(basename "$v")" main start || true
     done
+  fi
+  if ! command -v redis-server >/dev/null 2>&1; then
+    say "installing Redis (the survey worker tests need it)"
+    apt_install redis-server || say "could not install redis-server; the redis tests will fail"
+  fi
+  if command -v redis-server >/dev/null 2>&1 &&
+     ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+    say "starting Redis"
+    as_root mkdir -p /var/lib/redis /var/log/redis || true
+    as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" \
+      --appendonly no --dir /var/lib/redis --logfile /var/log/redis/ci.log ||
+      say "could not start redis-server; the redis tests will fail"
   fi
 fi
 say "ready: .venv/bin/minerscan"

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -293,3 +294,54 @@ class AnalyzerErrorRow(Base):
     rule_id: Mapped[str] = mapped_column(String(64))
     url: Mapped[str] = mapped_column(PageText)
     message: Mapped[str] = mapped_column(PageText)
+
+
+class SurveyRow(Base):
+    """A ranked list of sites to visit, with the crawl settings every worker applies to it."""
+
+    __tablename__ = "surveys"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    list_name: Mapped[str] = mapped_column(PageText)
+    created_at: Mapped[float] = mapped_column(Double)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)
+    max_attempts: Mapped[int] = mapped_column(Integer)
+    # A browserless scan this survey renders the sites of (``survey --from-static``), if any.
+    from_scan_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("scans.id", ondelete="SET NULL")
+    )
+
+
+class SurveySiteRow(Base):
+    """One site of a survey: its rank, its state, who holds it and which scan served it.
+
+    ``state`` is queued, running (a worker holds the lease until ``lease_expires``), done or
+    failed; done and failed are final. One row per (survey, domain), enforced by the database.
+    """
+
+    __tablename__ = "survey_sites"
+    __table_args__ = (
+        UniqueConstraint("survey_id", "domain", name="uq_survey_sites_survey_domain"),
+        Index("ix_survey_sites_survey_state", "survey_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    survey_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("surveys.id", ondelete="CASCADE"), index=True
+    )
+    rank: Mapped[int] = mapped_column(BigId)
+    domain: Mapped[str] = mapped_column(String(255))
+    url: Mapped[str] = mapped_column(PageText)
+    state: Mapped[str] = mapped_column(String(16))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    failure: Mapped[str | None] = mapped_column(String(32))
+    error: Mapped[str | None] = mapped_column(PageText)
+    lease_owner: Mapped[str | None] = mapped_column(String(128))
+    lease_expires: Mapped[float | None] = mapped_column(Double)
+    scan_id: Mapped[int | None] = mapped_column(
+        BigId, ForeignKey("scans.id", ondelete="SET NULL"), index=True
+    )
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    failed_pages: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[float | None] = mapped_column(Double)
+    finished_at: Mapped[float | None] = mapped_column(Double)

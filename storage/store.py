@@ -25,6 +25,7 @@ from storage.engine import connection_error, create_store_engine
 from storage.errors import StorageError
 from storage.migrate import upgrade_schema
 from storage.models import AnalysisRow, BodyRow, DomRow, ScanRow, VisitRow, WebSocketRow
+from storage.surveys import Surveys
 from storage.urls import masked, parse_db_url
 from storage.visits import Bodies, body_keys, rows_to_visit, visit_to_rows
 
@@ -75,6 +76,11 @@ class Store:
 
     def __repr__(self) -> str:
         return f"Store({self.url!r})"
+
+    @property
+    def surveys(self) -> Surveys:
+        """Ranked site lists and each site's state (see storage/surveys.py)."""
+        return Surveys(self)
 
     # -- scans -------------------------------------------------------------------------------
 

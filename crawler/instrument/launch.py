@@ -16,8 +16,10 @@ _QUIET_FLAGS = (
 STEALTH_FLAGS = ("--disable-blink-features=AutomationControlled",)
 
 # Chromium still resolves Google hosts with the flags above; in tests nothing but loopback
-# may be looked up.
-CLOSED_NETWORK_RULES = "MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1"
+# may be looked up (*.localhost is loopback in Chromium: several test sites on one server).
+CLOSED_NETWORK_RULES = (
+    "MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE *.localhost , EXCLUDE 127.0.0.1"
+)
 
 
 def browser_args(*, as_root: bool, closed_network: bool, stealth: bool = True) -> list[str]:

@@ -116,7 +116,8 @@ def test_browser_args_follow_the_ground_rules():
     assert "--no-sandbox" not in args and not any("resolver" in a for a in args)
     closed = browser_args(as_root=True, closed_network=True)
     assert "--no-sandbox" in closed
-    assert "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE 127.0.0.1" in closed
+    rules = "MAP * ~NOTFOUND , EXCLUDE localhost , EXCLUDE *.localhost , EXCLUDE 127.0.0.1"
+    assert f"--host-resolver-rules={rules}" in closed
 
 
 def test_procfs_reads_this_process_threads():
