@@ -135,9 +135,14 @@ class Store:
             return session.scalar(select(func.max(ScanRow.id)))
 
     def find_scan(
-        self, targets: list[str], status: str | Collection[str] = "interrupted"
+        self,
+        targets: list[str],
+        status: str | Collection[str] = "interrupted",
+        *,
+        static: bool = False,
     ) -> int | None:
-        """The newest scan of the same set of targets (order and duplicates aside) in ``status``.
+        """The newest scan of the same set of targets (order and duplicates aside) in ``status``,
+        made the same way (``static``: a ``--static`` triage, else a rendered scan).
 
         "interrupted" also matches scans still marked "running": a writer killed outright
         (SIGKILL, power loss) never got to mark its scan interrupted.
@@ -146,13 +151,16 @@ class Store:
         if "interrupted" in wanted:
             wanted.add("running")
         query = (
-            select(ScanRow.id, ScanRow.targets)
+            select(ScanRow.id, ScanRow.targets, ScanRow.settings)
             .where(ScanRow.targets_key == _targets_key(targets), ScanRow.status.in_(wanted))
             .order_by(ScanRow.id.desc())
         )
         with self._reading("find a scan to resume") as session:
-            for scan_id, stored in session.execute(query):
-                if sorted(set(stored)) == sorted(set(targets)):  # guards against a hash clash
+            for scan_id, stored, settings in session.execute(query):
+                if sorted(set(stored)) != sorted(set(targets)):  # guards against a hash clash
+                    continue
+                # Compared here, not in SQL: JSON operators differ between SQLite and PostgreSQL.
+                if bool((settings or {}).get("static")) == static:
                     return int(scan_id)
         return None
 
