@@ -765,4 +765,4 @@ def signatures_info(config_file: Path | None) -> None:
 
 
 # Commands that live in their own modules register themselves on the group when imported.
-from minerscan import cli_ci, cli_research  # noqa: F401
+from minerscan import cli_ci, cli_db, cli_research  # noqa: F401

@@ -30,8 +30,18 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at; None for a database minerscan never wrote."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 def upgrade_schema(engine: Engine, shown_url: str) -> None:
-    """Create the tables in an empty database, or apply the revisions it is missing."""
+    """Create the tables in an empty database, or apply the revisions it is missing.
+
+    Every command that opens a database runs this: an older schema is brought up to date on
+    the spot (``minerscan db upgrade`` does the same on its own, and says what it did).
+    """
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(
@@ -48,6 +58,10 @@ def upgrade_schema(engine: Engine, shown_url: str) -> None:
                 "know: it was written by a newer version; upgrade minerscan or use another --db"
             )
         command.upgrade(config, "head")
+
+
+def is_known_revision(revision: str) -> bool:
+    return _known(ScriptDirectory.from_config(alembic_config()), revision)
 
 
 def _known(scripts: ScriptDirectory, revision: str) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from model.results import PageResult, ScanInfo, ScanResult
 from storage.analyses import analysis_to_row, row_to_analysis, scan_info
 from storage.engine import connection_error, create_store_engine
 from storage.errors import StorageError
-from storage.migrate import upgrade_schema
+from storage.migrate import current_revision, head_revision, upgrade_schema
 from storage.models import AnalysisRow, BodyRow, DomRow, ScanRow, VisitRow, WebSocketRow
 from storage.urls import masked, parse_db_url
 from storage.visits import Bodies, body_keys, rows_to_visit, visit_to_rows
@@ -63,6 +64,23 @@ class Store:
             engine.dispose()
             raise
         return cls(engine, url)
+
+    @staticmethod
+    def revision(url_or_path: str) -> tuple[str | None, str | None]:
+        """(the database's schema revision, the newest this minerscan knows), changing nothing.
+
+        The first is None for a database minerscan never wrote (or a SQLite file not there yet).
+        """
+        url = parse_db_url(url_or_path)
+        if url.get_backend_name() == "sqlite" and url.database and not os.path.exists(url.database):
+            return None, head_revision()
+        engine = create_store_engine(url)
+        try:
+            return current_revision(engine), head_revision()
+        except DBAPIError as exc:
+            raise connection_error(url, exc) from exc
+        finally:
+            engine.dispose()
 
     def close(self) -> None:
         self._engine.dispose()
