@@ -244,3 +244,14 @@ def test_an_unreachable_site_is_an_incomplete_scan(tmp_path: Path) -> None:
 
 def test_the_profile_names_agree() -> None:
     assert STATIC_PROFILE == TRIAGE_PROFILE
+
+
+def test_resume_continues_only_a_scan_made_the_same_way(tmp_path: Path) -> None:
+    targets = ["https://shop.example/"]
+    with Store.open(str(tmp_path / "r.db")) as store:
+        static = store.start_scan(targets, {"static": True}, "0", "sig")
+        rendered = store.start_scan(targets, {"depth": 2}, "0", "sig")  # older scans: no key
+        assert store.find_scan(targets, static=True) == static
+        assert store.find_scan(targets) == rendered
+        store.finish_scan(static, "complete")
+        assert store.find_scan(targets, static=True) is None
