@@ -8,6 +8,8 @@ PostgreSQL database. Registered onto the click group in :mod:`minerscan.cli`.
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from minerscan.cli import DEFAULT_DB, UsageProblem, db_option, handle_errors, main
@@ -48,6 +50,7 @@ def db_upgrade(db: str | None) -> None:
 
     target = db or DEFAULT_DB
     before, head = Store.revision(target)
+    logging.getLogger("storage.migrate").setLevel(logging.ERROR)  # the line below says it all
     Store.open(target).close()  # opening migrates
     where = _shown(target)
     if before == head:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -11,6 +12,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
 from storage.errors import StorageError
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -58,6 +61,14 @@ def upgrade_schema(engine: Engine, shown_url: str) -> None:
                 "know: it was written by a newer version; upgrade minerscan or use another --db"
             )
         command.upgrade(config, "head")
+        if current is not None:
+            # Not silent: a user whose database changed under them hears it (on standard error).
+            log.warning(
+                "upgraded the schema of %s from revision %s to %s",
+                shown_url,
+                current,
+                scripts.get_current_head(),
+            )
 
 
 def is_known_revision(revision: str) -> bool:

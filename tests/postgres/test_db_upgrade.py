@@ -159,6 +159,26 @@ def test_upgrade_from_revision_0001_keeps_the_scan(empty_db: str) -> None:
     assert "MS201" in {f["rule_id"] for f in json.loads(again.stdout)["pages"][0]["findings"]}
 
 
+def test_any_command_upgrades_an_old_database_and_says_so(empty_db: str, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    _write_revision_0001_scan(empty_db)
+    proc = subprocess.run(
+        [sys.executable, "-m", "minerscan", "report", "--db", empty_db, "--format", "csv"],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=tmp_path,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert (
+        "upgraded the schema of" in proc.stderr and f"from revision 0001 to {HEAD}" in proc.stderr
+    )
+    assert "MS201" in proc.stdout
+    assert f"revision {HEAD} (the newest)" in run("db", "current", "--db", empty_db).stdout
+
+
 def test_a_newer_schema_is_refused_with_one_line(empty_db: str) -> None:
     Store.open(empty_db).close()
     engine = create_engine(_sql_url(empty_db))
