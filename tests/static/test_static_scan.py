@@ -17,8 +17,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
 from crawler.static import OFFLINE_FAILURE, STATIC_PROFILE
+from minerscan.cli import main
 from minerscan.sites.server import SiteServer
 from minerscan.static_triage import STATIC_NOTE
 from minerscan.static_triage import STATIC_PROFILE as TRIAGE_PROFILE
@@ -83,17 +85,10 @@ def _rules(page: dict[str, Any]) -> set[str]:
 
 
 def test_the_browser_path_given_would_stop_a_rendered_scan(site: SiteServer, tmp_path: Path):
-    proc = minerscan(
-        "scan",
-        site.base_url,
-        "--offline",
-        "--browser-path",
-        NO_BROWSER,
-        "--db",
-        str(tmp_path / "x"),
-    )
-    assert proc.returncode == 2, proc.stderr
-    assert "minerscan: error:" in proc.stderr
+    args = ["scan", site.base_url, "--offline", "--browser-path", NO_BROWSER]
+    refused = CliRunner().invoke(main, [*args, "--db", str(tmp_path / "x.db")])
+    assert refused.exit_code == 2, refused.stderr
+    assert "minerscan: error:" in refused.stderr and NO_BROWSER in refused.stderr
 
 
 def test_static_scan_runs_without_a_browser_and_fails_on_the_miners(static_scan) -> None:
@@ -222,9 +217,11 @@ def test_max_pages_and_depth_bound_a_static_scan(site: SiteServer, tmp_path: Pat
 
 
 def test_bad_input_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    proc = minerscan("scan", "--static", "ftp://example.org", "--db", str(tmp_path / "b.db"))
-    assert proc.returncode == 2
-    assert "only http:// and https://" in proc.stderr and "Traceback" not in proc.stderr
+    bad = CliRunner().invoke(main, ["scan", "--static", "ftp://example.org", "--db", "b.db"])
+    assert bad.exit_code == 2
+    assert "only http:// and https://" in bad.stderr and "Traceback" not in bad.stderr
+    bad = CliRunner().invoke(main, ["scan", "--static", "example.org", "--max-pages", "0"])
+    assert bad.exit_code == 2 and "--max-pages must be at least 1" in bad.stderr
 
 
 def test_an_unreachable_site_is_an_incomplete_scan(tmp_path: Path) -> None:
