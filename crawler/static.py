@@ -59,6 +59,7 @@ STATIC_PROFILE = "static"
 STATIC_BROWSER = "none (static triage: HTML and scripts fetched, nothing rendered)"
 # Plain requests are cheap: this many per browser slot of --concurrency.
 REQUESTS_PER_SLOT = 8
+PER_SITE_PER_SLOT = 2
 MAX_DOWNLOAD = 32 << 20
 LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
 OFFLINE_FAILURE = "not fetched: --offline fetches only localhost and 127.0.0.1"
@@ -128,7 +129,8 @@ def static_settings(config: CrawlConfig) -> dict[str, Any]:
         "BOT_NAME": "minerscan",
         "TWISTED_REACTOR": ASYNCIO_REACTOR,
         "CONCURRENT_REQUESTS": requests,
-        "CONCURRENT_REQUESTS_PER_DOMAIN": requests,
+        # Politeness: one site gets no more at once than two requests per browser slot.
+        "CONCURRENT_REQUESTS_PER_DOMAIN": config.concurrency * PER_SITE_PER_SLOT,
         "DOWNLOAD_TIMEOUT": config.page_timeout,
         "DOWNLOAD_MAXSIZE": MAX_DOWNLOAD,
         "DOWNLOAD_WARNSIZE": 0,
