@@ -185,3 +185,16 @@ def test_reanalyze_is_the_same_from_both(scanned: dict[str, Any]) -> None:
     again = _same(scanned, "reanalyze", "--format", "json", expect=1)
     before = [p["verdict"] for p in scanned["doc"]["pages"]]
     assert [p["verdict"] for p in json.loads(again)["pages"]] == before
+
+
+def test_status_is_the_same_from_both(scanned: dict[str, Any]) -> None:
+    """``status`` comes with the survey work; once it is there it must not care which database."""
+    import re
+
+    if "status" not in main.commands:
+        pytest.skip("this build has no status command yet")
+    runs = [CliRunner().invoke(main, ["status", "--db", scanned[n]]) for n in ("pg", "sqlite")]
+    assert runs[0].exit_code == runs[1].exit_code, (runs[0].stderr, runs[1].stderr)
+    # Rates and ages move between the two calls: compare the words, not the numbers.
+    words = [re.sub(r"\d+(\.\d+)?", "N", _without_urls(r.stdout, scanned)) for r in runs]
+    assert words[0] == words[1]
