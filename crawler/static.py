@@ -419,6 +419,7 @@ def _parse(response: TextResponse, body_bytes: int) -> _ServedPage:
     """Scripts, frames and handlers of the served HTML, in one lxml pass (Scrapy's selector)."""
     srcs: list[str] = []
     inline: list[ScriptObservation] = []
+    handlers_code: list[ScriptObservation] = []
     all_srcs: list[str] = []
     for element in response.xpath("//script"):
         kind = (element.attrib.get("type") or "").strip().lower()
@@ -437,25 +438,23 @@ def _parse(response: TextResponse, body_bytes: int) -> _ServedPage:
             continue
         text = "".join(element.xpath("text()").getall())
         if text.strip() and len(inline) < MAX_SCRIPTS_PER_PAGE:
-            body = text.encode("utf-8", "surrogatepass")
-            inline.append(
-                ScriptObservation(
-                    kind=ScriptKind.INLINE,
-                    url="",
-                    context="page",
-                    sha256=sha256_hex(body),
-                    size=len(body),
-                    body=body[:body_bytes],
-                    truncated=len(body) > body_bytes,
-                )
-            )
+            inline.append(_inline(text.encode("utf-8", "surrogatepass"), body_bytes))
+    # on*= handlers are code too (a browser compiles them as inline scripts when they fire).
+    seen = {script.sha256 for script in inline}
+    handler_codes = response.xpath("//@*[starts-with(name(), 'on')]").getall()
+    for code in handler_codes:
+        body = code.encode("utf-8", "surrogatepass")
+        digest = sha256_hex(body)
+        if code.strip() and digest not in seen and len(handlers_code) < MAX_SCRIPTS_PER_PAGE:
+            seen.add(digest)
+            handlers_code.append(_inline(body, body_bytes))
     iframes = []
     for src in response.xpath("//iframe/@src | //frame/@src").getall():
         try:
             iframes.append(response.urljoin(src.strip()))
         except ValueError:
             continue
-    handlers = len(response.xpath("//@*[starts-with(name(), 'on')]"))
+    handlers = len(handler_codes)
     title = (response.xpath("//title/text()").get() or "").strip()[:1000]
     inventory = DomInventory(
         script_srcs=tuple(all_srcs),
@@ -463,7 +462,19 @@ def _parse(response: TextResponse, body_bytes: int) -> _ServedPage:
         iframes=tuple(iframes),
         inline_handlers=handlers,
     )
-    return _ServedPage(title, tuple(srcs), inline, inventory)
+    return _ServedPage(title, tuple(srcs), inline + handlers_code, inventory)
+
+
+def _inline(body: bytes, body_bytes: int) -> ScriptObservation:
+    return ScriptObservation(
+        kind=ScriptKind.INLINE,
+        url="",
+        context="page",
+        sha256=sha256_hex(body),
+        size=len(body),
+        body=body[:body_bytes],
+        truncated=len(body) > body_bytes,
+    )
 
 
 def _data_script(url: str, body_bytes: int) -> tuple[RequestObservation, ScriptObservation | None]:

@@ -117,6 +117,12 @@ def test_an_inline_snippet_and_a_same_site_copy_match_family_signatures(static_s
     assert "CryptoLoot" in json.dumps(blog_finding["evidence"])
 
 
+def test_a_miner_in_an_event_handler_attribute_is_found(static_scan) -> None:
+    _, doc, _ = static_scan
+    page = _page(doc, "handler.html")
+    assert page["verdict"] == "suspicious" and "MS201" in _rules(page)
+
+
 def test_clean_pages_stay_clean(static_scan) -> None:
     _, doc, _ = static_scan
     for path in ("", "index.html", "about.html"):
