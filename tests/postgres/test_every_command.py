@@ -26,7 +26,7 @@ from storage import Store
 
 from .conftest import minerscan
 
-pytestmark = [pytest.mark.postgres]
+pytestmark = [pytest.mark.postgres, pytest.mark.browser]  # the demo scan renders in Chromium
 
 EXPORT_TABLES = (
     "pages",
@@ -162,22 +162,6 @@ def test_diff_of_a_stored_scan_against_its_report(scanned: dict[str, Any], tmp_p
 
 def test_db_current_on_both(scanned: dict[str, Any]) -> None:
     assert "(the newest)" in _same(scanned, "db", "current")
-
-
-def test_static_scan_into_postgresql(new_database: Callable[[], str], tmp_path: Path) -> None:
-    from minerscan.sites.demo import demo_servers
-
-    pg = new_database()
-    with demo_servers() as (site, _pool):
-        proc = minerscan(
-            "scan", "--static", site.base_url, "--offline", "--db", pg, "--exit-zero",
-            "--format", "json", "-o", str(tmp_path / "s.json"),
-        )  # fmt: skip
-    assert proc.returncode == 0, proc.stderr
-    with Store.open(pg) as store:
-        result = store.load_result(store.latest_scan_id() or 0)
-    assert result.scan.settings["static"] is True
-    assert len(result.pages) == 6 and {p.visit.profile for p in result.pages} == {"static"}
 
 
 def test_reanalyze_is_the_same_from_both(scanned: dict[str, Any]) -> None:
