@@ -258,3 +258,24 @@ def test_resume_continues_only_a_scan_made_the_same_way(tmp_path: Path) -> None:
         assert store.find_scan(targets) == rendered
         store.finish_scan(static, "complete")
         assert store.find_scan(targets, static=True) is None
+
+
+def test_resume_of_an_interrupted_static_scan_visits_only_the_rest(
+    site: SiteServer, static_scan, tmp_path: Path
+) -> None:
+    from model.observations import PageVisit
+
+    _, full, _ = static_scan
+    db = str(tmp_path / "resume.db")
+    with Store.open(db) as store:  # as a static scan killed after its first page left it
+        scan_id = store.start_scan([site.base_url], {"static": True}, "0", "sig")
+        store.record_visit(
+            scan_id, PageVisit(url=site.base_url, final_url=site.base_url, status=200,
+                               content_type="text/html", profile=STATIC_PROFILE)
+        )  # fmt: skip
+    proc = minerscan("scan", "--static", "--resume", site.base_url, "--offline", "--db", db)
+    assert proc.returncode == 1, proc.stderr
+    with Store.open(db) as store:
+        assert store.latest_scan_id() == scan_id
+        urls = [p.visit.url for p in store.load_result(scan_id).pages]
+    assert len(urls) == len(set(urls)) == len(full["pages"])  # none twice, none missing
