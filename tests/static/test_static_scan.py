@@ -269,10 +269,8 @@ def test_resume_of_an_interrupted_static_scan_visits_only_the_rest(
     db = str(tmp_path / "resume.db")
     with Store.open(db) as store:  # as a static scan killed after its first page left it
         scan_id = store.start_scan([site.base_url], {"static": True}, "0", "sig")
-        store.record_visit(
-            scan_id, PageVisit(url=site.base_url, final_url=site.base_url, status=200,
-                               content_type="text/html", profile=STATIC_PROFILE)
-        )  # fmt: skip
+        first = PageVisit(url=site.base_url, status=200, profile=STATIC_PROFILE)
+        store.record_visit(scan_id, first)
     proc = minerscan("scan", "--static", "--resume", site.base_url, "--offline", "--db", db)
     assert proc.returncode == 1, proc.stderr
     with Store.open(db) as store:
