@@ -174,12 +174,11 @@ def test_the_table_report_says_static_triage(static_scan) -> None:
     assert "static triage" in proc.stdout
 
 
-def test_reanalysis_of_a_static_scan_keeps_it_static(static_scan, tmp_path: Path) -> None:
+def test_reanalysis_of_a_static_scan_keeps_it_static(static_scan) -> None:
     _, doc, db = static_scan
-    out = tmp_path / "again.json"
-    proc = minerscan("reanalyze", "--db", str(db), "--format", "json", "-o", str(out))
-    assert proc.returncode == 1, proc.stderr
-    again = json.loads(out.read_text())
+    run = CliRunner().invoke(main, ["reanalyze", "--db", str(db), "--format", "json"])
+    assert run.exit_code == 1, run.stderr
+    again = json.loads(run.stdout)
     assert [p["verdict"] for p in again["pages"]] == [p["verdict"] for p in doc["pages"]]
     assert all(p["reasons"][-1] == STATIC_NOTE for p in again["pages"])
 
