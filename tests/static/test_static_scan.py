@@ -118,9 +118,11 @@ def test_an_inline_snippet_and_a_same_site_copy_match_family_signatures(static_s
 
 
 def test_a_miner_in_an_event_handler_attribute_is_found(static_scan) -> None:
-    _, doc, _ = static_scan
+    _, doc, db = static_scan
     page = _page(doc, "handler.html")
     assert page["verdict"] == "suspicious" and "MS201" in _rules(page)
+    markdown = CliRunner().invoke(main, ["report", "--db", str(db), "--format", "markdown"])
+    assert "handler attribute in the HTML served for" in markdown.stdout  # not "at run time"
 
 
 def test_clean_pages_stay_clean(static_scan) -> None:
