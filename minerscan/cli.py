@@ -318,13 +318,14 @@ def _scan_and_report(config: ScanConfig, fmt: Any, output: Any) -> int:
 
     report_targets(fmt, output)  # a bad --format/--output pairing fails before the crawl
     triage = triage_for(config)
-    find_browser(config.browser_path)  # fail before the crawl, with a hint, if there is none
+    if not config.static:  # --static needs no browser
+        find_browser(config.browser_path)  # fail before the crawl, with a hint, if there is none
     context = load_context(config)
     store = Store.open(config.db)
     try:
         click.echo(
             f"scanning {', '.join(terminal_safe(t) for t in config.targets)} "
-            f"(results in {store.url})",
+            f"({'static triage, no browser; ' if config.static else ''}results in {store.url})",
             err=True,
         )
         try:
@@ -383,6 +384,13 @@ def _scan_and_report(config: ScanConfig, fmt: Any, output: Any) -> int:
     default=False,
     help="Continue the newest unfinished scan of the same targets in --db.",
 )
+@click.option(
+    "--static",
+    is_flag=True,
+    default=None,
+    help="Fast triage without a browser: fetch each page's HTML and scripts, match blocklists "
+    "and script signatures only (no CPU, sockets or wasm). For a first pass over a long list.",
+)
 @db_option
 @crawl_options
 @report_options
@@ -410,6 +418,7 @@ def scan(
       minerscan scan https://example.org
       minerscan scan example.org --depth 1 --max-pages 10 --dwell 8
       minerscan scan --seeds seeds/example-targets.txt --format json -o scan.json --exit-zero
+      minerscan scan --static --seeds big-list.txt --exit-zero      triage, no browser
     """
     from crawler.urls import normalize_target
 
@@ -756,4 +765,4 @@ def signatures_info(config_file: Path | None) -> None:
 
 
 # Commands that live in their own modules register themselves on the group when imported.
-from minerscan import cli_ci, cli_research, cli_survey  # noqa: F401
+from minerscan import cli_ci, cli_db, cli_research, cli_survey  # noqa: F401

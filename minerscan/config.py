@@ -51,6 +51,7 @@ class ScanConfig:
     dom_bytes: int = 2 << 20
     browser_path: str | None = None
     closed_network: bool = False
+    static: bool = False  # --static: triage without a browser (crawler/static.py)
     fail_on: Severity | None = Severity.HIGH  # None: --fail-on none
     exit_zero: bool = False
     max_failed: float = 0.5  # fraction of failed pages above which the scan is incomplete

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import minerscan
 from analyzers.engine import AnalysisContext, analyze_visit
 from minerscan.config import ScanConfig
+from minerscan.static_triage import static_triage
 from model.analysis import PageAnalysis, Verdict
 from model.observations import PageVisit
 from model.results import ScanResult
@@ -78,13 +79,16 @@ def run_scan(
     A survey passes a ``feed`` (crawler.frontier): it learns the scan's id before the crawl
     starts, then hands the crawl its sites; ``progress`` is called once each visit is stored.
     """
-    from crawler.run import crawl
+    if config.static:  # --static: HTML and scripts fetched without a browser (crawler/static.py)
+        from crawler.static import crawl_static as crawl
+    else:
+        from crawler.run import crawl
 
     scan_id = None
     skip: frozenset[str] = frozenset()
     skip_visits: frozenset[tuple[str, str]] = frozenset()
     if config.resume:
-        scan_id = store.find_scan(list(config.targets))
+        scan_id = store.find_scan(list(config.targets), static=config.static)
         if scan_id is not None:
             skip, skip_visits = _already_visited(store, scan_id)
             log.info(
@@ -103,7 +107,7 @@ def run_scan(
     def on_visit(visit: PageVisit) -> None:
         nonlocal errors
         visit_id = store.record_visit(scan_id, visit)
-        analysis = analyze_visit(visit, context, debug=config.debug)
+        analysis = static_triage(visit, analyze_visit(visit, context, debug=config.debug))
         errors += len(analysis.errors)
         store.record_analysis(visit_id, analysis, context.signature_version)
         if progress is not None:
@@ -155,7 +159,7 @@ def reanalyze(
     """Run the current analyzers over a stored scan without crawling again."""
     errors = 0
     for visit_id, visit in store.iter_visits(scan_id, with_bodies=True):
-        analysis = analyze_visit(visit, context, debug=debug)
+        analysis = static_triage(visit, analyze_visit(visit, context, debug=debug))
         errors += len(analysis.errors)
         store.record_analysis(visit_id, analysis, context.signature_version)
         if progress is not None:

@@ -101,6 +101,10 @@ def _configure_sqlite(engine: Engine) -> None:
         # WAL: readers (a report) do not block the writer (a running scan), and a killed
         # writer loses nothing it committed.
         cursor.execute("PRAGMA journal_mode=WAL")
+        # In WAL mode NORMAL syncs at checkpoints, not at every commit: a killed process still
+        # loses nothing it committed (only a power cut may drop the last commits), and a
+        # commit costs microseconds instead of an fsync (5 ms here; a static scan makes 2 a page).
+        cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from alembic import command
@@ -11,6 +12,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, text
 
 from storage.errors import StorageError
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -30,8 +33,18 @@ def head_revision() -> str | None:
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
+def current_revision(engine: Engine) -> str | None:
+    """The schema revision the database is at; None for a database minerscan never wrote."""
+    with engine.connect() as connection:
+        return MigrationContext.configure(connection).get_current_revision()
+
+
 def upgrade_schema(engine: Engine, shown_url: str) -> None:
-    """Create the tables in an empty database, or apply the revisions it is missing."""
+    """Create the tables in an empty database, or apply the revisions it is missing.
+
+    Every command that opens a database runs this: an older schema is brought up to date on
+    the spot (``minerscan db upgrade`` does the same on its own, and says what it did).
+    """
     with engine.begin() as connection:
         if connection.dialect.name == "postgresql":
             connection.execute(
@@ -48,6 +61,18 @@ def upgrade_schema(engine: Engine, shown_url: str) -> None:
                 "know: it was written by a newer version; upgrade minerscan or use another --db"
             )
         command.upgrade(config, "head")
+        if current is not None:
+            # Not silent: a user whose database changed under them hears it (on standard error).
+            log.warning(
+                "upgraded the schema of %s from revision %s to %s",
+                shown_url,
+                current,
+                scripts.get_current_head(),
+            )
+
+
+def is_known_revision(revision: str) -> bool:
+    return _known(ScriptDirectory.from_config(alembic_config()), revision)
 
 
 def _known(scripts: ScriptDirectory, revision: str) -> bool:

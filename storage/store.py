@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import time
 from collections.abc import Collection, Iterator
 from contextlib import contextmanager
@@ -23,7 +24,7 @@ from model.results import PageResult, ScanInfo, ScanResult
 from storage.analyses import analysis_to_row, row_to_analysis, scan_info
 from storage.engine import connection_error, create_store_engine
 from storage.errors import StorageError
-from storage.migrate import upgrade_schema
+from storage.migrate import current_revision, head_revision, upgrade_schema
 from storage.models import AnalysisRow, BodyRow, DomRow, ScanRow, VisitRow, WebSocketRow
 from storage.surveys import Surveys
 from storage.urls import masked, parse_db_url
@@ -64,6 +65,23 @@ class Store:
             engine.dispose()
             raise
         return cls(engine, url)
+
+    @staticmethod
+    def revision(url_or_path: str) -> tuple[str | None, str | None]:
+        """(the database's schema revision, the newest this minerscan knows), changing nothing.
+
+        The first is None for a database minerscan never wrote (or a SQLite file not there yet).
+        """
+        url = parse_db_url(url_or_path)
+        if url.get_backend_name() == "sqlite" and url.database and not os.path.exists(url.database):
+            return None, head_revision()
+        engine = create_store_engine(url)
+        try:
+            return current_revision(engine), head_revision()
+        except DBAPIError as exc:
+            raise connection_error(url, exc) from exc
+        finally:
+            engine.dispose()
 
     def close(self) -> None:
         self._engine.dispose()
@@ -141,9 +159,14 @@ class Store:
             return session.scalar(select(func.max(ScanRow.id)))
 
     def find_scan(
-        self, targets: list[str], status: str | Collection[str] = "interrupted"
+        self,
+        targets: list[str],
+        status: str | Collection[str] = "interrupted",
+        *,
+        static: bool = False,
     ) -> int | None:
-        """The newest scan of the same set of targets (order and duplicates aside) in ``status``.
+        """The newest scan of the same set of targets (order and duplicates aside) in ``status``,
+        made the same way (``static``: a ``--static`` triage, else a rendered scan).
 
         "interrupted" also matches scans still marked "running": a writer killed outright
         (SIGKILL, power loss) never got to mark its scan interrupted.
@@ -152,13 +175,16 @@ class Store:
         if "interrupted" in wanted:
             wanted.add("running")
         query = (
-            select(ScanRow.id, ScanRow.targets)
+            select(ScanRow.id, ScanRow.targets, ScanRow.settings)
             .where(ScanRow.targets_key == _targets_key(targets), ScanRow.status.in_(wanted))
             .order_by(ScanRow.id.desc())
         )
         with self._reading("find a scan to resume") as session:
-            for scan_id, stored in session.execute(query):
-                if sorted(set(stored)) == sorted(set(targets)):  # guards against a hash clash
+            for scan_id, stored, settings in session.execute(query):
+                if sorted(set(stored)) != sorted(set(targets)):  # guards against a hash clash
+                    continue
+                # Compared here, not in SQL: JSON operators differ between SQLite and PostgreSQL.
+                if bool((settings or {}).get("static")) == static:
                     return int(scan_id)
         return None
 

@@ -82,6 +82,10 @@ def injection_of(
     if kind == "inline":
         if dom.served.inline_scripts:
             return Injection("served_html", f"an inline <script> in the HTML served for {page}")
+        if dom.served.inline_handlers:  # on*= attributes run as inline scripts
+            return Injection(
+                "served_html", f"an on*= handler attribute in the HTML served for {page}"
+            )
         return Injection("runtime", "an inline script added to the page at run time")
     if kind == "eval":
         return Injection("runtime", "code evaluated at run time (eval / new Function)")
