@@ -9,8 +9,9 @@ moment keeps every visit it had stored; ``--resume`` analyses the ones left with
 
 Each pool process builds its own :class:`AnalysisContext` once (compiling the YARA rules,
 loading the blocklists) from a :class:`ContextRecipe`, and imports every module that registered
-a rule in the parent, so the rules it runs are the parent's. If its signature version still
-differs from the parent's (a context built by hand), the stage analyses on the writer thread.
+a rule in the parent, so the rules it runs are the parent's; it refuses to start if its lists
+and rules still differ. A context the recipe does not describe (built by hand from other lists),
+or a pool that cannot start, is analysed on the writer thread instead, with a warning.
 """
 
 from __future__ import annotations
@@ -25,11 +26,17 @@ import threading
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from analyzers.base import registered_rules
-from analyzers.engine import AnalysisContext, analyze_visit
+from analyzers.engine import (
+    SIGNATURE_VERSION,
+    AnalysisContext,
+    _signature_files,
+    analyze_visit,
+    compute_signature_version,
+)
 from model.analysis import PageAnalysis
 from model.observations import PageVisit
 from storage import Store
@@ -61,26 +68,44 @@ class ContextRecipe:
     extra_lists: tuple[Path, ...]
     extra_rule_dirs: tuple[Path, ...]
     cores: int
-    signature_version: str
+    signature_version: str  # what the parent stores with each analysis
     rule_modules: tuple[str, ...]  # modules whose import registers the parent's rules
+    # The signatures (files and rule ids) as the parent has them now, every rule registered:
+    # the pool processes must arrive at the same.
+    fingerprint: str
 
     @classmethod
     def of(cls, context: AnalysisContext, extra_lists: Sequence[Path]) -> ContextRecipe:
         modules = {r.check.__module__ for r in registered_rules().values()}
+        lists = tuple(Path(p) for p in extra_lists)
+        rule_dirs = tuple(context.extra_rule_dirs)
         return cls(
-            extra_lists=tuple(Path(p) for p in extra_lists),
-            extra_rule_dirs=tuple(context.extra_rule_dirs),
+            extra_lists=lists,
+            extra_rule_dirs=rule_dirs,
             cores=context.cores,
             signature_version=context.signature_version,
             rule_modules=tuple(sorted(m for m in modules if m != "__main__")),
+            fingerprint=_fingerprint(lists, rule_dirs),
         )
+
+    def describes(self, context: AnalysisContext) -> bool:
+        """Whether the context was built from these lists and rules (as far as can be told:
+        the engine's own version is computed when it is imported, perhaps before a rule)."""
+        return context.signature_version in (self.fingerprint, SIGNATURE_VERSION)
 
     def build(self) -> AnalysisContext:
         for module in self.rule_modules:
             importlib.import_module(module)
-        return AnalysisContext.load(
+        context = AnalysisContext.load(
             extra_lists=self.extra_lists, extra_rule_dirs=self.extra_rule_dirs, cores=self.cores
         )
+        if _fingerprint(self.extra_lists, self.extra_rule_dirs) != self.fingerprint:
+            raise RuntimeError("the analysis process loaded other signatures than the scan")
+        return replace(context, signature_version=self.signature_version)
+
+
+def _fingerprint(extra_lists: tuple[Path, ...], rule_dirs: tuple[Path, ...]) -> str:
+    return compute_signature_version(extra_lists + tuple(_signature_files(rule_dirs)))
 
 
 # -- in each pool process -------------------------------------------------------------------------
@@ -95,9 +120,8 @@ def _start_worker(recipe: ContextRecipe) -> None:
     _WORKER_CONTEXT = recipe.build()
 
 
-def _worker_signature() -> str:
-    assert _WORKER_CONTEXT is not None
-    return _WORKER_CONTEXT.signature_version
+def _worker_ready() -> bool:
+    return _WORKER_CONTEXT is not None
 
 
 def _analyze_in_worker(visit: PageVisit, debug: bool) -> PageAnalysis:
@@ -142,7 +166,13 @@ class AnalysisStage:
         self._max_pending = max(1, workers) * _PENDING_PER_WORKER
         self._pool: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()  # on_visit (writer thread) against finish (main thread)
-        self._check: Future[str] | None = None  # the pool's signature version, once started
+        self._check: Future[bool] | None = None  # whether the pool started
+        if workers > 0 and not recipe.describes(context):
+            log.warning(
+                "the analysis context was not built from the scan's lists and rules: "
+                "analysing on the storing thread"
+            )
+            workers = 0
         if workers > 0:
             self._pool = ProcessPoolExecutor(
                 max_workers=workers,
@@ -150,7 +180,7 @@ class AnalysisStage:
                 initializer=_start_worker,
                 initargs=(recipe,),
             )
-            self._check = self._pool.submit(_worker_signature)  # also starts the processes
+            self._check = self._pool.submit(_worker_ready)  # also starts the processes
 
     # -- the writer ------------------------------------------------------------------------------
 
@@ -205,26 +235,18 @@ class AnalysisStage:
         if self._check is None:
             return True
         try:
-            theirs = self._check.result()
+            ready = self._check.result()
         except Exception as exc:  # noqa: BLE001 - a pool that cannot start is not fatal
             log.error(
                 "analysis processes could not start (%s); analysing on the storing thread", exc
             )
-            theirs = None
+            ready = False
         self._check = None
-        if theirs != self.context.signature_version:
-            if theirs is not None:
-                log.warning(
-                    "analysis processes loaded signatures %s, not %s: analysing on the storing "
-                    "thread",
-                    theirs,
-                    self.context.signature_version,
-                )
+        if not ready:
             if self._pool is not None:
                 self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
-            return False
-        return True
+        return ready
 
     def _here(self, visit: PageVisit) -> Future[PageAnalysis]:
         future: Future[PageAnalysis] = Future()
