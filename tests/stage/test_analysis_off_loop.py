@@ -29,29 +29,6 @@ SLOW_SECONDS = 4.0
 
 pytestmark = pytest.mark.browser
 
-CHILD = r"""
-import json, os, sys
-sys.path.insert(0, sys.argv[1])
-import slow_rule  # registers the slow rule in this process; the pool processes import it too
-from analyzers.engine import AnalysisContext
-from minerscan.config import build_config
-from minerscan.scan import run_scan
-from storage import Store
-
-config = build_config(
-    targets=(sys.argv[2],), db=sys.argv[3], dwell=float(sys.argv[5]), max_dwell=float(sys.argv[5]),
-    interact=False, closed_network=True, concurrency=3, page_timeout=15.0, depth=2,
-    analysis_workers=2,
-)
-progressed = []
-with Store.open(config.db) as store:
-    outcome = run_scan(
-        config, store, AnalysisContext.load(), lambda visit, analysis: progressed.append(visit.url),
-        extra_lists=[],
-    )
-json.dump({"pid": os.getpid(), "progressed": progressed}, open(sys.argv[4], "w"))
-"""
-
 
 @pytest.fixture(scope="module")
 def slow_scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict, Path]]:
@@ -61,9 +38,7 @@ def slow_scan(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict, 
         proc = subprocess.run(
             [
                 sys.executable,
-                "-c",
-                CHILD,
-                str(HERE),
+                str(HERE / "scan_child.py"),
                 site.base_url,
                 str(db),
                 str(report),
