@@ -149,7 +149,11 @@ def crawl_options(f: F) -> F:
             help="The dwell may grow to this while workers or sockets keep appearing. Default: 15.",
         ),
         click.option(
-            "--concurrency", type=int, default=None, help="Pages rendered at once. Default: 4."
+            "--concurrency",
+            type=int,
+            default=None,
+            help="Pages rendered at once. Default: from the machine, 4 a core (2 to 16) as "
+            "memory allows; the scan's first line says what was chosen.",
         ),
         click.option(
             "--page-timeout",
