@@ -32,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 SINK_ERROR_REASON = "visit_sink_error"
 DEFAULT_CAPACITY = 8  # visits observed but not yet handed over; a kill loses at most these
+_IDLE_SECONDS = 0.5  # no visit for this long: the caller may finish work of its own (on_idle)
 
 
 class VisitSink:
@@ -47,12 +48,14 @@ class VisitSink:
         capacity: int = DEFAULT_CAPACITY,
         *,
         on_loop: bool = False,
+        on_idle: Callable[[], None] | None = None,
     ) -> None:
         if capacity < 1:
             raise ValueError("the visit queue needs room for at least one visit")
         self.on_visit = on_visit
         self.capacity = capacity
         self.on_loop = on_loop
+        self.on_idle = on_idle  # called on the delivery thread when no visit came for a while
         self.pages = 0
         self.failed = 0
         self.error: BaseException | None = None
@@ -105,11 +108,28 @@ class VisitSink:
         self._thread = None
 
     def _deliver_queued(self) -> None:
-        while (visit := self._queue.get()) is not None:
+        while True:
+            try:
+                visit = self._queue.get(timeout=_IDLE_SECONDS)
+            except queue.Empty:
+                self._idle()
+                continue
+            if visit is None:
+                return
             try:
                 self.deliver(visit)
             finally:
                 self._on_loop(self._release_slot)
+
+    def _idle(self) -> None:
+        if self.on_idle is None or self.error is not None:
+            return
+        try:
+            self.on_idle()
+        except Exception as exc:  # noqa: BLE001 - a store failing here stops the crawl too
+            self.error = exc
+            logger.error("storing failed, stopping the crawl: %r", exc)
+            self._request_stop()
 
     def _release_slot(self) -> None:
         if self._slots is not None:

@@ -67,13 +67,16 @@ def crawl(
     *,
     queue_size: int = DEFAULT_CAPACITY,
     deliver_on_loop: bool = False,
+    on_idle: Callable[[], None] | None = None,
 ) -> CrawlStats:
     """Crawl ``config.targets``, calling ``on_visit`` for every visit as soon as it is complete.
 
     ``on_visit`` runs on a delivery thread of its own, one visit at a time in the order they
     were observed; when ``queue_size`` visits wait for it the crawl waits too (see
     crawler/pipeline.py). Every visit observed has been handed to it when ``crawl`` returns.
-    ``deliver_on_loop`` calls it on the browser's loop instead (for comparisons only).
+    ``on_idle`` is called on that thread when no visit came for half a second (the scan
+    records finished analyses then). ``deliver_on_loop`` calls ``on_visit`` on the browser's
+    loop instead (for comparisons only).
 
     Raises ``BrowserNotFound`` before crawling when no Chromium is usable, and
     :class:`VisitSinkError` after shutting down when ``on_visit`` failed.
@@ -86,7 +89,7 @@ def crawl(
     from crawler.spider import MinerscanSpider
 
     browser = find_browser(config.browser_path)
-    sink = VisitSink(on_visit, queue_size, on_loop=deliver_on_loop)
+    sink = VisitSink(on_visit, queue_size, on_loop=deliver_on_loop, on_idle=on_idle)
     if not config.targets:
         return CrawlStats(pages=0, failed=0, interrupted=False, browser=browser.describe())
     close_reasons: list[str] = []

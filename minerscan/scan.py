@@ -110,6 +110,7 @@ def run_scan(
             crawl_config_for(config, skip, skip_visits),
             stage.on_visit,
             deliver_on_loop=analysis_on_loop,
+            on_idle=stage.record_ready,
         )
         try:
             stage.finish()

@@ -193,6 +193,11 @@ class AnalysisStage:
                 self._record_done(block=True, one=True)
             self._submit(visit_id, visit)
 
+    def record_ready(self) -> None:
+        """Record the analyses that are done (the writer calls this when no visit comes)."""
+        with self._lock:
+            self._record_done(block=False)
+
     def analyse_stored(self, visit_id: int, visit: PageVisit) -> None:
         """Queue the analysis of a visit already stored (one a killed run left unanalysed)."""
         with self._lock:

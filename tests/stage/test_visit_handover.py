@@ -88,3 +88,18 @@ def test_the_first_store_error_stops_the_crawl_once_and_keeps_the_error() -> Non
     sink.close()
     assert len(stored) == 2 and len(stops) == 1
     assert isinstance(sink.error, OSError) and sink.pages == 2
+
+
+def test_the_delivery_thread_lets_the_caller_catch_up_when_no_visit_comes() -> None:
+    idle: list[str] = []
+    sink = VisitSink(
+        lambda visit: None, on_idle=lambda: idle.append(threading.current_thread().name)
+    )
+
+    async def one_visit_then_quiet() -> None:
+        await sink.hand_over(PageVisit(url="http://127.0.0.1/"))
+        await asyncio.sleep(1.3)
+
+    asyncio.run(one_visit_then_quiet())
+    sink.close()
+    assert idle and set(idle) == {"minerscan-visit-delivery"}
