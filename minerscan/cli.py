@@ -328,7 +328,8 @@ def _scan_and_report(config: ScanConfig, fmt: Any, output: Any) -> int:
     try:
         click.echo(
             f"scanning {', '.join(terminal_safe(t) for t in config.targets)} "
-            f"({config.concurrency} pages at once, {config.concurrency_basis or 'as given'}; "
+            f"({config.concurrency} page{'s' if config.concurrency != 1 else ''} at once, "
+            f"{config.concurrency_basis or 'as given'}; "
             f"results in {store.url})",
             err=True,
         )
