@@ -3,7 +3,8 @@
 Every page has an ordinary site's HTML and CSS and a script of its own (150 kB by default);
 every fifth also compiles a large WebAssembly module (≈500 kB of Keccak-like functions) that the
 pure-Python wasm decoder has to walk. Each mode is one real ``run_scan`` (real Chromium, SQLite)
-in a child process, every page a target (depth 0), with the machine's default concurrency:
+in a child process, every page a target (depth 0), at the machine's default concurrency or at
+each ``--concurrency`` given:
 
 - ``off-loop``: how scans run (crawler/pipeline.py → minerscan/stage.py): visits queued to a
   writer thread, analysis in a process pool;
@@ -14,6 +15,7 @@ Printed per mode: wall time of the scan, pages per minute, and the peak memory (
 every 0.5 s) of the whole process tree: scanner, analysis processes, Chromium.
 
     .venv/bin/python bench/bench_throughput.py [--pages 60] [--dwell 2] [--modes off-loop,on-loop]
+        [--concurrency 4,8]
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ args = json.loads(sys.argv[1])
 config = build_config(
     targets=tuple(args["urls"]), db=args["db"], depth=0, dwell=args["dwell"],
     max_dwell=args["dwell"], closed_network=True, exit_zero=True,
+    concurrency=args["concurrency"],
 )
 with Store.open(config.db) as store:
     started = time.monotonic()
@@ -165,8 +168,16 @@ def _pss_bytes(pids: list[int]) -> int:
     return total
 
 
-def run_mode(mode: str, urls: list[str], workdir: Path, dwell: float) -> dict:
-    args = {"mode": mode, "urls": urls, "db": str(workdir / f"{mode}.db"), "dwell": dwell}
+def run_mode(
+    mode: str, urls: list[str], workdir: Path, dwell: float, concurrency: int | None
+) -> dict:
+    args = {
+        "mode": mode,
+        "urls": urls,
+        "db": str(workdir / f"{mode}-{concurrency}.db"),
+        "dwell": dwell,
+        "concurrency": concurrency,
+    }
     proc = subprocess.Popen(
         [sys.executable, "-c", CHILD, json.dumps(args)],
         cwd=ROOT,
@@ -201,6 +212,11 @@ def main() -> None:
     parser.add_argument("--dwell", type=float, default=2.0)
     parser.add_argument("--script-kb", type=int, default=150)
     parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument(
+        "--concurrency",
+        default="",
+        help="comma-separated pages-at-once figures to run each mode at (default: the machine's)",
+    )
     options = parser.parse_args()
     modes = [m for m in options.modes.split(",") if m]
     unknown = set(modes) - set(MODES)
@@ -219,8 +235,9 @@ def main() -> None:
                 f"{'mode':<10} {'conc':>4} {'pages':>5} {'wall s':>7} {'pages/min':>9} "
                 f"{'peak PSS':>9}  verdicts"
             )
-            for mode in modes:
-                r = run_mode(mode, urls, workdir, options.dwell)
+            levels = [int(c) for c in options.concurrency.split(",") if c] or [None]
+            for mode, level in ((m, c) for c in levels for m in modes):
+                r = run_mode(mode, urls, workdir, options.dwell, level)
                 print(
                     f"{mode:<10} {r['concurrency']:>4} {r['pages']:>5} {r['seconds']:>7.1f} "
                     f"{r['pages'] / r['seconds'] * 60:>9.1f} {r['peak_pss'] / 2**30:>7.2f} GB"

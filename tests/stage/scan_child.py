@@ -29,6 +29,7 @@ def main(url: str, db: str, out: str, dwell: str, *flags: str) -> None:
         closed_network=True,
         concurrency=3,
         page_timeout=15.0,
+        afterlife=0.0,  # these tests watch the dwell and the analysis, not what outlives a page
         depth=2,
         analysis_workers=int(os.environ.get("MINERSCAN_TEST_WORKERS", "2")),
         resume="--resume" in flags,
