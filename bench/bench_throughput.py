@@ -9,7 +9,9 @@ each ``--concurrency`` given:
 - ``off-loop``: how scans run (crawler/pipeline.py → minerscan/stage.py): visits queued to a
   writer thread, analysis in a process pool;
 - ``on-loop``: storing and analysing inside Scrapy's item pipeline, on the asyncio loop that
-  drives every page (how scans ran before), kept only to compare.
+  drives every page (how scans ran before), kept only to compare;
+- ``writer-only`` (not run by default): off the loop, but analysed on the writer thread, with
+  no process pool (``analysis_workers = 0``).
 
 Printed per mode: wall time of the scan, pages per minute, and the peak memory (PSS, sampled
 every 0.5 s) of the whole process tree: scanner, analysis processes, Chromium.
@@ -35,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from minerscan.sites import SiteServer, make_wasm
 
-MODES = ("off-loop", "on-loop")
+MODES = ("off-loop", "on-loop", "writer-only")
 
 CHILD = r"""
 import json, sys, time
@@ -49,6 +51,7 @@ config = build_config(
     targets=tuple(args["urls"]), db=args["db"], depth=0, dwell=args["dwell"],
     max_dwell=args["dwell"], closed_network=True, exit_zero=True,
     concurrency=args["concurrency"],
+    analysis_workers=0 if args["mode"] == "writer-only" else None,
 )
 with Store.open(config.db) as store:
     started = time.monotonic()
@@ -211,7 +214,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=60)
     parser.add_argument("--dwell", type=float, default=2.0)
     parser.add_argument("--script-kb", type=int, default=150)
-    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--modes", default="off-loop,on-loop")
     parser.add_argument(
         "--concurrency",
         default="",
