@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from crawler.browser import find_browser
-from crawler.pipeline import VisitSink
+from crawler.pipeline import DEFAULT_CAPACITY, VisitSink
 from model.observations import PageVisit
+from model.settings import ScanSettings
 
 if TYPE_CHECKING:
     from scrapy.spiders import Spider
@@ -28,34 +29,22 @@ SHUTDOWN_REASON = "shutdown"
 
 
 @dataclass(frozen=True)
-class CrawlConfig:
-    targets: tuple[str, ...]  # normalised start URLs (crawler.urls.normalize_target)
-    depth: int = 2  # link depth from each target
-    max_pages: int = 50  # per site (registrable domain)
-    obey_robots: bool = True
-    concurrency: int = 4  # pages rendered at once
-    dwell: float = 5.0
-    max_dwell: float = 15.0
-    interact: bool = True
-    max_frames: int = 20
-    frame_bytes: int = 4096
-    body_bytes: int = 4 << 20
-    dom_bytes: int = 2 << 20
-    page_timeout: float = 30.0  # navigation timeout, seconds
-    browser_path: str | None = None  # --browser-path / MINERSCAN_CHROMIUM
-    closed_network: bool = False  # tests/demo: Chromium resolves only localhost/127.0.0.1
+class CrawlConfig(ScanSettings):
+    """The scan settings (model/settings.py), and what an interrupted run already did.
+
+    ``targets`` are normalised start URLs (crawler.urls.normalize_target).
+    """
+
     # Visited in an earlier, interrupted run: not visited again (no PageVisit), but fetched once
     # without the browser so the pages behind their links are still found.
     skip_urls: frozenset[str] = field(default_factory=frozenset)
     # Visited with one profile but perhaps not with the others: (url as requested, profile).
     skip_visits: frozenset[tuple[str, str]] = field(default_factory=frozenset)
-    user_agent: str | None = None  # for requests made without the browser (robots.txt, ...)
-    # Browser profiles (crawler.instrument.profiles): every page is visited once with each.
-    profiles: tuple[str, ...] = ("desktop",)
 
     def __post_init__(self) -> None:
         from crawler.instrument.profiles import get_profile
 
+        super().__post_init__()
         if not self.profiles:
             raise ValueError("at least one browser profile is needed")
         for name in self.profiles:
@@ -75,9 +64,22 @@ class VisitSinkError(RuntimeError):
 
 
 def crawl(
-    config: CrawlConfig, on_visit: Callable[[PageVisit], None], feed: SiteFeed | None = None
+    config: CrawlConfig,
+    on_visit: Callable[[PageVisit], None],
+    feed: SiteFeed | None = None,
+    *,
+    queue_size: int = DEFAULT_CAPACITY,
+    deliver_on_loop: bool = False,
+    on_idle: Callable[[], None] | None = None,
 ) -> CrawlStats:
     """Crawl ``config.targets``, calling ``on_visit`` for every visit as soon as it is complete.
+
+    ``on_visit`` runs on a delivery thread of its own, one visit at a time in the order they
+    were observed; when ``queue_size`` visits wait for it the crawl waits too (see
+    crawler/pipeline.py). Every visit observed has been handed to it when ``crawl`` returns.
+    ``on_idle`` is called on that thread when no visit came for half a second (the scan
+    records finished analyses then). ``deliver_on_loop`` calls ``on_visit`` on the browser's
+    loop instead (for comparisons only).
 
     With a ``feed`` (crawler.frontier), the sites come from it instead, batch after batch,
     until it has none left.
@@ -93,7 +95,7 @@ def crawl(
     from crawler.spider import MinerscanSpider
 
     browser = find_browser(config.browser_path)
-    sink = VisitSink(on_visit)
+    sink = VisitSink(on_visit, queue_size, on_loop=deliver_on_loop, on_idle=on_idle)
     if not config.targets and feed is None:
         return CrawlStats(pages=0, failed=0, interrupted=False, browser=browser.describe())
     close_reasons: list[str] = []
@@ -116,7 +118,10 @@ def crawl(
     crawler = process.create_crawler(spider_class)
     crawler.signals.connect(spider_closed, signal=signals.spider_closed)
     process.crawl(crawler, **spider_args)
-    process.start()
+    try:
+        process.start()
+    finally:
+        sink.close()  # what the pipeline queued is delivered, Ctrl-C or not
     if sink.error is not None:
         raise VisitSinkError(f"storing a page visit failed: {sink.error!r}") from sink.error
     return CrawlStats(

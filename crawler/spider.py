@@ -107,10 +107,13 @@ class _Frontier:
     spent: Counter[str] = field(default_factory=Counter)
     refunded: set[str] = field(default_factory=set)
 
-    def admit(self, url: str, site: str) -> bool:
-        """Whether to visit ``url`` (with every profile: the budget counts pages, not visits)."""
+    def admit(self, url: str, site: str, *, target: bool = False) -> bool:
+        """Whether to visit ``url`` (with every profile: the budget counts pages, not visits).
+
+        A listed target is always visited; it spends budget, but the budget only refuses
+        discovered links (several targets may share a site)."""
         key = canonical_url(url)
-        if key in self.seen or self.spent[site] >= self.max_pages:
+        if key in self.seen or (self.spent[site] >= self.max_pages and not target):
             return False
         self.seen.add(key)
         self.spent[site] += 1
@@ -135,17 +138,7 @@ class MinerscanSpider(Spider):
         profiles = tuple(dict.fromkeys(config.profiles)) or (DEFAULT_PROFILE,)
         self.profiles = profiles
         self.options = {
-            name: InstrumentOptions(
-                dwell=config.dwell,
-                max_dwell=config.max_dwell,
-                interact=config.interact,
-                max_frames=config.max_frames,
-                frame_bytes=config.frame_bytes,
-                body_bytes=config.body_bytes,
-                dom_bytes=config.dom_bytes,
-                profile=get_profile(name),
-            )
-            for name in profiles
+            name: InstrumentOptions.from_settings(config, get_profile(name)) for name in profiles
         }
         self.frontier = _Frontier(max_pages=config.max_pages)
         self.skip = frozenset(canonical_url(url) for url in config.skip_urls)
@@ -156,15 +149,16 @@ class MinerscanSpider(Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         for target in self.config.targets:
-            for request in self._schedule(target, registrable_domain(target), depth=0):
+            site = registrable_domain(target)
+            for request in self._schedule(target, site, depth=0, target=True):
                 yield request
 
     # -- scheduling ---------------------------------------------------------------------------
 
-    def _schedule(self, url: str, site: str, depth: int) -> list[Request]:
+    def _schedule(self, url: str, site: str, depth: int, *, target: bool = False) -> list[Request]:
         """A request per profile that has not visited ``url`` yet (none if the frontier says
         no); a page every profile visited in an earlier run is only re-read for its links."""
-        if not self.frontier.admit(url, site):
+        if not self.frontier.admit(url, site, target=target):
             return []
         tasks = [
             PageTask(url=strip_fragment(url), site=site, depth=depth, profile=profile)

@@ -85,7 +85,12 @@ TASK = "minerscan_task"
 
 
 def crawl_static(
-    config: CrawlConfig, on_visit: Callable[[PageVisit], None], feed: object | None = None
+    config: CrawlConfig,
+    on_visit: Callable[[PageVisit], None],
+    feed: object | None = None,
+    *,
+    deliver_on_loop: bool = False,
+    on_idle: Callable[[], None] | None = None,
 ) -> CrawlStats:
     """Like :func:`crawler.run.crawl`, without a browser: never looks for or starts Chromium.
 
@@ -95,7 +100,7 @@ def crawl_static(
         raise ValueError("a survey renders its sites; run `scan --static` for a static pass")
     from scrapy.crawler import CrawlerProcess
 
-    sink = VisitSink(on_visit)
+    sink = VisitSink(on_visit, on_loop=deliver_on_loop, on_idle=on_idle)
     if not config.targets:
         return CrawlStats(pages=0, failed=0, interrupted=False, browser=STATIC_BROWSER)
     close_reasons: list[str] = []
@@ -108,7 +113,10 @@ def crawl_static(
     crawler = process.create_crawler(StaticSpider)
     crawler.signals.connect(spider_closed, signal=signals.spider_closed)
     process.crawl(crawler, config=config, sink=sink)
-    process.start()
+    try:
+        process.start()
+    finally:
+        sink.close()  # what the pipeline queued is delivered, Ctrl-C or not
     if sink.error is not None:
         raise VisitSinkError(f"storing a page visit failed: {sink.error!r}") from sink.error
     return CrawlStats(

@@ -1,3 +1,5 @@
 from minerscan.cli import main
 
-main()
+# Guarded: the analysis processes (spawned, minerscan/stage.py) import this module again.
+if __name__ == "__main__":
+    main()

@@ -149,7 +149,11 @@ def crawl_options(f: F) -> F:
             help="The dwell may grow to this while workers or sockets keep appearing. Default: 15.",
         ),
         click.option(
-            "--concurrency", type=int, default=None, help="Pages rendered at once. Default: 4."
+            "--concurrency",
+            type=int,
+            default=None,
+            help="Pages rendered at once. Default: from the machine, 2 a core (2 to 16) as "
+            "memory allows; the scan's first line says what was chosen.",
         ),
         click.option(
             "--page-timeout",
@@ -325,7 +329,10 @@ def _scan_and_report(config: ScanConfig, fmt: Any, output: Any) -> int:
     try:
         click.echo(
             f"scanning {', '.join(terminal_safe(t) for t in config.targets)} "
-            f"({'static triage, no browser; ' if config.static else ''}results in {store.url})",
+            f"({'static triage, no browser; ' if config.static else ''}"
+            f"{config.concurrency} page{'s' if config.concurrency != 1 else ''} at once, "
+            f"{config.concurrency_basis or 'as given'}; "
+            f"results in {store.url})",
             err=True,
         )
         try:

@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from minerscan.reports.triage import Suppression, TriageError, check_expiry, parse_suppressions
 from model.analysis import Severity
+from model.settings import ScanSettings
 
 DEFAULT_DB = "minerscan.db"
 ENV_BROWSER = "MINERSCAN_CHROMIUM"
@@ -32,31 +33,19 @@ class ConfigError(ValueError):
 
 
 @dataclass(frozen=True)
-class ScanConfig:
-    targets: tuple[str, ...] = ()
+class ScanConfig(ScanSettings):
+    """The scan settings (model/settings.py) and what only the CLI needs on top of them."""
+
     db: str = DEFAULT_DB
-    depth: int = 2
-    max_pages: int = 50
-    obey_robots: bool = True
-    concurrency: int = 4
-    dwell: float = 5.0
-    max_dwell: float = 15.0
-    interact: bool = True
-    # Browser profiles every page is visited with, once each (see crawler/instrument/profiles).
-    profiles: tuple[str, ...] = ("desktop",)
-    page_timeout: float = 30.0
-    max_frames: int = 20
-    frame_bytes: int = 4096
-    body_bytes: int = 4 << 20
-    dom_bytes: int = 2 << 20
-    browser_path: str | None = None
-    closed_network: bool = False
     static: bool = False  # --static: triage without a browser (crawler/static.py)
     fail_on: Severity | None = Severity.HIGH  # None: --fail-on none
     exit_zero: bool = False
     max_failed: float = 0.5  # fraction of failed pages above which the scan is incomplete
     resume: bool = False
     debug: bool = False
+    # Processes analysing visits off the browser's loop (minerscan/stage.py); None: chosen
+    # from the machine, 0: analysed on the storing thread.
+    analysis_workers: int | None = None
     extra_lists: tuple[Path, ...] = ()
     extra_rule_dirs: tuple[Path, ...] = ()
     list_sources: dict[str, str] = field(default_factory=dict)
@@ -66,28 +55,19 @@ class ScanConfig:
     def __post_init__(self) -> None:
         if self.fail_on == FAIL_NEVER:
             object.__setattr__(self, "fail_on", None)
-        problems = []
-        if self.depth < 0:
-            problems.append("--depth must be 0 or more")
-        if self.max_pages < 1:
-            problems.append("--max-pages must be at least 1")
-        if not 1 <= self.concurrency <= 64:
-            problems.append("--concurrency must be between 1 and 64")
-        if self.dwell < 0:
-            problems.append("--dwell must be 0 or more seconds")
-        if self.max_dwell < self.dwell:
-            problems.append(
-                f"--max-dwell ({self.max_dwell:g}) is shorter than --dwell ({self.dwell:g})"
-            )
-        if self.page_timeout <= 0:
-            problems.append("--page-timeout must be more than 0 seconds")
+        try:
+            super().__post_init__()
+        except ValueError as exc:
+            raise ConfigError(str(exc)) from None
+
+    def problems(self) -> list[str]:
+        problems = super().problems()
         if not 0.0 <= self.max_failed <= 1.0:
             problems.append("--max-failed is a fraction between 0 and 1")
-        if self.max_frames < 0 or self.frame_bytes < 1 or self.body_bytes < 1 or self.dom_bytes < 1:
-            problems.append("capture limits must be positive")
+        if self.analysis_workers is not None and not 0 <= self.analysis_workers <= 64:
+            problems.append("analysis_workers must be between 0 and 64")
         problems.extend(_profile_problems(self.profiles))
-        if problems:
-            raise ConfigError("; ".join(problems))
+        return problems
 
     def settings_record(self) -> dict[str, Any]:
         """The settings stored with a scan (JSON-serialisable, no secrets)."""
@@ -136,6 +116,10 @@ _FILE_KEYS = {
         "body_bytes",
         "dom_bytes",
         "browser_path",
+        "user_agent",
+        "afterlife",
+        "clock_ahead",
+        "analysis_workers",
         "fail_on",
         "max_failed",
         "db",

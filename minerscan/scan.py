@@ -1,20 +1,23 @@
 """One scan: crawl the targets, store every visit the moment it is complete, analyse it, report.
 
-Each page visit is written (and committed) before anything else happens to it, and analysed right
-after, so a scan killed half-way keeps every visit it had observed; ``--resume`` continues it.
+Each page visit is written (and committed) before anything else happens to it, and analysed
+after, off the browser's loop (minerscan/stage.py), so a scan killed half-way keeps every visit
+it had stored; ``--resume`` continues it and analyses what was stored but not analysed.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import minerscan
 from analyzers.engine import AnalysisContext, analyze_visit
 from minerscan.config import ScanConfig
+from minerscan.stage import AnalysisStage, ContextRecipe, default_analysis_workers
 from minerscan.static_triage import static_triage
 from model.analysis import PageAnalysis, Verdict
 from model.observations import PageVisit
@@ -45,26 +48,7 @@ def crawl_config_for(
 ) -> CrawlConfig:
     from crawler.run import CrawlConfig
 
-    return CrawlConfig(
-        targets=config.targets,
-        depth=config.depth,
-        max_pages=config.max_pages,
-        obey_robots=config.obey_robots,
-        concurrency=config.concurrency,
-        dwell=config.dwell,
-        max_dwell=config.max_dwell,
-        interact=config.interact,
-        max_frames=config.max_frames,
-        frame_bytes=config.frame_bytes,
-        body_bytes=config.body_bytes,
-        dom_bytes=config.dom_bytes,
-        page_timeout=config.page_timeout,
-        browser_path=config.browser_path,
-        closed_network=config.closed_network,
-        skip_urls=skip_urls,
-        skip_visits=skip_visits,
-        profiles=config.profiles,
-    )
+    return CrawlConfig.from_settings(config, skip_urls=skip_urls, skip_visits=skip_visits)
 
 
 def run_scan(
@@ -73,8 +57,16 @@ def run_scan(
     context: AnalysisContext,
     progress: ProgressCallback | None = None,
     feed: SiteFeed | None = None,
+    *,
+    extra_lists: Sequence[Path] | None = None,
+    analysis_on_loop: bool = False,
 ) -> ScanOutcome:
     """Crawl, store, analyse. Crawling imports Scrapy and Playwright lazily (only scans need them).
+
+    Visits are stored and analysed off the browser's loop (minerscan/stage.py). The analysis
+    processes rebuild ``context`` from ``extra_lists`` (default: the lists of ``signatures
+    update`` and the config's) and ``config.extra_rule_dirs``. ``analysis_on_loop`` stores and
+    analyses inside the crawler's item pipeline instead, as scans once did (benchmarks only).
 
     A survey passes a ``feed`` (crawler.frontier): it learns the scan's id before the crawl
     starts, then hands the crawl its sites; ``progress`` is called once each visit is stored.
@@ -94,6 +86,7 @@ def run_scan(
             log.info(
                 "resuming scan %s: %d visits already stored", scan_id, len(skip) + len(skip_visits)
             )
+    resumed = scan_id is not None
     if scan_id is None:
         scan_id = store.start_scan(
             list(config.targets),
@@ -102,21 +95,43 @@ def run_scan(
             context.signature_version,
         )
 
-    errors = 0
+    if extra_lists is None:
+        from minerscan.datadir import updated_lists
 
-    def on_visit(visit: PageVisit) -> None:
-        nonlocal errors
-        visit_id = store.record_visit(scan_id, visit)
-        analysis = static_triage(visit, analyze_visit(visit, context, debug=config.debug))
-        errors += len(analysis.errors)
-        store.record_analysis(visit_id, analysis, context.signature_version)
-        if progress is not None:
-            progress(visit, analysis)
-
+        extra_lists = [*updated_lists(), *config.extra_lists]
+    workers = config.analysis_workers
+    if workers is None:
+        workers = default_analysis_workers()
+    stage = AnalysisStage(
+        store,
+        scan_id,
+        context,
+        ContextRecipe.of(context, extra_lists),
+        workers=0 if analysis_on_loop else workers,
+        debug=config.debug,
+        progress=progress,
+    )
     started = time.monotonic()
     if feed is not None:
         feed.scan_started(scan_id)
-    stats = crawl(crawl_config_for(config, skip, skip_visits), on_visit, feed)
+    try:
+        if resumed:
+            _analyse_left_over(store, scan_id, stage)
+        stats = crawl(
+            crawl_config_for(config, skip, skip_visits),
+            stage.on_visit,
+            feed,
+            deliver_on_loop=analysis_on_loop,
+            on_idle=stage.record_ready,
+        )
+        try:
+            stage.finish()
+        except Exception as exc:
+            from crawler.run import VisitSinkError
+
+            raise VisitSinkError(f"storing an analysis failed: {exc!r}") from exc
+    finally:
+        stage.close()
     result = store.load_result(scan_id)
     failed = sum(1 for p in result.pages if p.verdict is Verdict.FAILED)
     total = len(result.pages)
@@ -131,9 +146,20 @@ def run_scan(
             "seconds": round(time.monotonic() - started, 2),
             "browser": stats.browser,
         },
-        analyzer_errors=errors,
+        analyzer_errors=stage.errors,
     )
     return ScanOutcome(store.load_result(scan_id), incomplete, stats.interrupted, stats.browser)
+
+
+def _analyse_left_over(store: Store, scan_id: int, stage: AnalysisStage) -> None:
+    """Visits a killed run stored but did not analyse are analysed now."""
+    missing = {page.visit_id for page in store.load_result(scan_id).pages if page.analysis is None}
+    if not missing:
+        return
+    log.info("resuming scan %s: analysing %d stored visits", scan_id, len(missing))
+    for visit_id, visit in store.iter_visits(scan_id, with_bodies=True):
+        if visit_id in missing:
+            stage.analyse_stored(visit_id, visit)
 
 
 def _already_visited(

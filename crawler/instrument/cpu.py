@@ -48,17 +48,18 @@ async def read_metrics(target: Target) -> dict[str, float] | None:
     return {m["name"]: float(m["value"]) for m in reply.get("metrics", ()) if "name" in m}
 
 
-def renderer_totals() -> dict[int, float]:
-    return {
-        pid: cpu for pid in procfs.renderer_pids() if (cpu := procfs.process_cpu(pid)) is not None
-    }
+def renderer_totals(pids: list[int] | None = None) -> dict[int, float]:
+    """CPU seconds of each renderer in ``pids`` (default: every renderer, found in /proc)."""
+    if pids is None:
+        pids = procfs.renderer_pids()
+    return {pid: cpu for pid in pids if (cpu := procfs.process_cpu(pid)) is not None}
 
 
 async def _metrics_and_renderers(
-    target: Target,
+    target: Target, pids: list[int]
 ) -> tuple[dict[str, float] | None, dict[int, float]]:
     metrics = await read_metrics(target)
-    return metrics, (renderer_totals() if metrics else {})
+    return metrics, (renderer_totals(pids) if metrics else {})
 
 
 class CpuMeter:
@@ -90,9 +91,13 @@ class CpuMeter:
     async def sample(self) -> None:
         """One measurement of every process target; the first one starts the dwell."""
         targets = self._process_targets()
-        replies = await asyncio.gather(*(_metrics_and_renderers(t) for t in targets))
+        # Finding the renderers reads every process's cmdline: once per sample, not once per
+        # target. A renderer born after this is counted from the next sample (a renderer
+        # first seen during the dwell spent all of its CPU in it, see _pid_delta).
+        pids = procfs.renderer_pids()
+        replies = await asyncio.gather(*(_metrics_and_renderers(t, pids) for t in targets))
         at = self._clock()
-        renderers = renderer_totals()
+        renderers = renderer_totals(pids)
         metrics = {t: m for t, (m, _) in zip(targets, replies) if m}
         at_reply = {t: r for t, (m, r) in zip(targets, replies) if m}
         first = not self._samples

@@ -14,27 +14,42 @@ from model.observations import (
     WebSocketSession,
     WorkerObservation,
 )
+from model.settings import ScanSettings, default
 
 from .profiles import DESKTOP, BrowserProfile
+
+# The page-level settings a visit is instrumented with; their defaults are the scan settings'.
+PAGE_SETTINGS = (
+    "dwell",
+    "max_dwell",
+    "interact",
+    "max_frames",
+    "frame_bytes",
+    "body_bytes",
+    "dom_bytes",
+    "afterlife",
+    "clock_ahead",
+)
 
 
 @dataclass(frozen=True)
 class InstrumentOptions:
-    dwell: float = 5.0  # seconds to watch after load
-    max_dwell: float = 15.0  # the dwell may extend up to this while workers/sockets still appear
-    interact: bool = True  # move the mouse, scroll, press a key, click empty space
-    max_frames: int = 20  # WebSocket frames kept per direction per socket
-    frame_bytes: int = 4096  # per-frame payload cap
-    body_bytes: int = 4 * 1024 * 1024  # per script / wasm body cap
-    dom_bytes: int = 2 * 1024 * 1024  # served / rendered HTML cap
-    # Seconds the browser context is watched after the page was left and closed, for pop-unders,
-    # workers and sockets that outlive it; 0 skips the step. max_frames and frame_bytes also
-    # bound what is kept of fetch/XHR/beacon bodies (calls per endpoint, bytes per body).
-    afterlife: float = 3.0
+    """What one visit is watched with (see model/settings.py for what each setting means).
+
+    max_frames and frame_bytes also bound what is kept of fetch/XHR/beacon bodies (calls per
+    endpoint, bytes per body).
+    """
+
+    dwell: float = default("dwell")
+    max_dwell: float = default("max_dwell")
+    interact: bool = default("interact")
+    max_frames: int = default("max_frames")
+    frame_bytes: int = default("frame_bytes")
+    body_bytes: int = default("body_bytes")
+    dom_bytes: int = default("dom_bytes")
+    afterlife: float = default("afterlife")
     profile: BrowserProfile = DESKTOP  # the browser the page sees
-    # How far the page's timers are run ahead during the dwell, so a miner waiting on a
-    # long setTimeout starts while we watch; 0 leaves the page's clock alone.
-    clock_ahead: float = 90.0
+    clock_ahead: float = default("clock_ahead")
 
     def __post_init__(self) -> None:
         if self.dwell < 0 or self.max_dwell < self.dwell:
@@ -45,6 +60,11 @@ class InstrumentOptions:
             raise ValueError("caps must not be negative")
         if not 0 <= self.afterlife <= 60:
             raise ValueError("need 0 <= afterlife <= 60 seconds")
+
+    @classmethod
+    def from_settings(cls, settings: ScanSettings, profile: BrowserProfile) -> InstrumentOptions:
+        """The options of a visit with ``profile``, every page-level setting from ``settings``."""
+        return cls(profile=profile, **{name: getattr(settings, name) for name in PAGE_SETTINGS})
 
 
 @dataclass(frozen=True)

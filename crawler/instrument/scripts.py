@@ -2,7 +2,9 @@
 
 ``Debugger.enable`` replays the scripts a target already parsed, so a worker we attach to
 late still reports its top-level script. Sources are fetched as soon as a script is parsed:
-a worker may be gone by the time the visit is collected.
+a worker may be gone by the time the visit is collected. Each is cut to the body cap as it
+arrives (its sha256 and size are those of the whole source), so a page of huge or countless
+scripts holds at most ``body_bytes`` of each until the visit is collected.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import Any
 from model.observations import ScriptKind, ScriptObservation, WasmModule, sha256_hex
 
 from .targets import Target, TargetTree
-from .wasm_sections import read_interface
+from .wasm_sections import WasmInterface, read_interface
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,10 @@ log = logging.getLogger(__name__)
 _PLAYWRIGHT_SOURCE_URL = "__playwright_evaluation_script__"
 _MAX_SCRIPTS = 3000  # a page that evals in a loop must not exhaust memory
 _SOURCE_TIMEOUT = 8.0
+# What one visit keeps of all its script and wasm sources together; past it, a source is still
+# hashed and measured but none of it is kept (recorded as truncated), so thousands of eval'd
+# megabyte scripts cannot hold gigabytes until the visit is collected.
+_VISIT_SOURCE_BUDGET = 48 << 20
 # Keep the source of collected (eval'd, unreferenced) scripts so getScriptSource still works.
 _DEBUGGER_CACHE_BYTES = 32 * 1024 * 1024
 
@@ -37,7 +43,12 @@ class _ParsedScript:
     has_source_url: bool
     is_wasm: bool
     length: int
+    # What was captured, already cut to the body cap: the full source is hashed, measured
+    # (and for wasm, its interface read) the moment it arrives, then dropped.
     source: bytes | None = None
+    sha256: str = ""
+    size: int = 0
+    interface: WasmInterface | None = None
 
 
 def enable_debugger(target: Target) -> None:
@@ -52,6 +63,7 @@ class ScriptRecorder:
         self._tree = tree
         self._body_bytes = body_bytes
         self._scripts: list[_ParsedScript] = []
+        self._kept_bytes = 0
         self._fetches: list[asyncio.Task[None]] = []
         self._limit = asyncio.Semaphore(6)
         tree.on("Debugger.scriptParsed", self._parsed)
@@ -85,11 +97,21 @@ class ScriptRecorder:
             return
         if script.is_wasm:
             try:
-                script.source = base64.b64decode(reply.get("bytecode", ""))
+                full = base64.b64decode(reply.get("bytecode", ""))
             except ValueError:
-                script.source = None
+                return
+            script.interface = read_interface(full)
         else:
-            script.source = (reply.get("scriptSource") or "").encode("utf-8", "surrogatepass")
+            full = (reply.get("scriptSource") or "").encode("utf-8", "surrogatepass")
+        del reply  # a huge script is held once, not twice, until it is cut
+        self._keep(script, full)
+
+    def _keep(self, script: _ParsedScript, full: bytes) -> None:
+        script.sha256 = sha256_hex(full)
+        script.size = len(full)
+        room = max(0, min(self._body_bytes, _VISIT_SOURCE_BUDGET - self._kept_bytes))
+        script.source = full[:room] if len(full) > room else full
+        self._kept_bytes += len(script.source)
 
     async def settle(self, timeout: float) -> None:
         """Wait (bounded) for outstanding source fetches."""
@@ -111,10 +133,9 @@ class ScriptRecorder:
             if script.is_wasm:
                 continue
             kind = classify(script, document_urls)
-            source = script.source
-            if source is None and fallback_bodies and script.url in fallback_bodies:
-                source = fallback_bodies[script.url]
-            observation = self._observe(script, kind, source)
+            if script.source is None and fallback_bodies and script.url in fallback_bodies:
+                self._keep(script, fallback_bodies[script.url])
+            observation = self._observe(script, kind)
             key = (observation.context, kind, observation.url, observation.sha256)
             if key in seen:
                 continue
@@ -122,15 +143,13 @@ class ScriptRecorder:
             out.append(observation)
         return tuple(out)
 
-    def _observe(
-        self, script: _ParsedScript, kind: ScriptKind, source: bytes | None
-    ) -> ScriptObservation:
+    def _observe(self, script: _ParsedScript, kind: ScriptKind) -> ScriptObservation:
         url = (
             ""
             if kind in (ScriptKind.INLINE, ScriptKind.EVAL) and not script.has_source_url
             else script.url
         )
-        if source is None:
+        if script.source is None:
             return ScriptObservation(
                 kind=kind, url=url, context=script.target.context, sha256="", size=script.length
             )
@@ -138,10 +157,10 @@ class ScriptRecorder:
             kind=kind,
             url=url,
             context=script.target.context,
-            sha256=sha256_hex(source),
-            size=len(source),
-            body=source[: self._body_bytes],
-            truncated=len(source) > self._body_bytes,
+            sha256=script.sha256,
+            size=script.size,
+            body=script.source,
+            truncated=script.size > len(script.source),
         )
 
     def wasm_modules(self) -> tuple[WasmModule, ...]:
@@ -150,21 +169,21 @@ class ScriptRecorder:
         for script in self._scripts:
             if not script.is_wasm or script.source is None:
                 continue
-            digest = sha256_hex(script.source)
+            digest = script.sha256
             context = script.target.context
             if (context, digest) in seen:
                 continue
             seen.add((context, digest))
-            interface = read_interface(script.source)
+            interface = script.interface or read_interface(script.source)
             out.append(
                 WasmModule(
                     sha256=digest,
-                    size=len(script.source),
+                    size=script.size,
                     context=context,
-                    body=script.source[: self._body_bytes],
+                    body=script.source,
                     exports=interface.exports,
                     imports=interface.imports,
-                    truncated=len(script.source) > self._body_bytes,
+                    truncated=script.size > len(script.source),
                 )
             )
         return tuple(out)
