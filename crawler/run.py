@@ -42,6 +42,11 @@ class CrawlConfig:
     page_timeout: float = 30.0  # navigation timeout, seconds
     browser_path: str | None = None  # --browser-path / MINERSCAN_CHROMIUM
     closed_network: bool = False  # tests/demo: Chromium resolves only localhost/127.0.0.1
+    # Load pages whose certificate is bad (self-signed, expired, wrong host) instead of
+    # recording them as `tls` failures.
+    ignore_https_errors: bool = False
+    # A fresh browser after this many pages (0: never); a crashed one is relaunched anyway.
+    recycle_browser: int = 100
     # Visited in an earlier, interrupted run: not visited again (no PageVisit), but fetched once
     # without the browser so the pages behind their links are still found.
     skip_urls: frozenset[str] = field(default_factory=frozenset)

@@ -33,6 +33,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.failures import LoadFailure, classify_failure
+from crawler.hygiene import BrowserRecycler, PopupGuard
 from crawler.instrument import InstrumentOptions, PageInstrumentation
 from crawler.instrument.profiles import DEFAULT_PROFILE, get_profile, identity
 from crawler.urls import (
@@ -92,6 +93,7 @@ class _Load:
     attach_error: str | None = None
     document: BrowserResponse | None = None  # last main-frame navigation response
     guard: asyncio.Future[None] | None = None  # unsticks a spinning page until it is handed over
+    popups: PopupGuard = field(default_factory=PopupGuard)
 
     def handed_over(self) -> None:
         if self.guard is not None and not self.guard.done():
@@ -153,6 +155,7 @@ class MinerscanSpider(Spider):
             (canonical_url(url), profile) for url, profile in config.skip_visits
         )
         self._context_ids = itertools.count(1)
+        self.recycler = BrowserRecycler(config.recycle_browser)
 
     async def start(self) -> AsyncIterator[Request]:
         for target in self.config.targets:
@@ -199,7 +202,9 @@ class MinerscanSpider(Spider):
                 "playwright_include_page": True,
                 "playwright_context": f"minerscan-page-{next(self._context_ids)}",
                 "playwright_context_kwargs": {
-                    "ignore_https_errors": True,
+                    "ignore_https_errors": self.config.ignore_https_errors,
+                    # A page's download is never written, not even to a temporary folder.
+                    "accept_downloads": False,
                     **get_profile(task.profile).context_options(),
                 },
                 "playwright_page_init_callback": self._attach,
@@ -253,7 +258,9 @@ class MinerscanSpider(Spider):
                     load.document = response
 
         page.on("response", note_document)
+        self.recycler.page_started(page, self._playwright_handlers())
         try:
+            await load.popups.install(page)
             await load.instrumentation.attach(page)
         except Exception as exc:  # noqa: BLE001 - scrapy-playwright would only log it
             load.attach_error = f"instrumentation could not attach: {_one_line(exc)}"
@@ -270,6 +277,7 @@ class MinerscanSpider(Spider):
             visit = await self._observe(response, task, page)
         finally:
             await _close(page)
+            await self.recycler.page_closed()
         yield visit
         self.frontier.seen.add(canonical_url(response.url))  # redirects: don't visit it twice
         if is_html(visit.content_type):
@@ -306,6 +314,8 @@ class MinerscanSpider(Spider):
             afterlife = await load.instrumentation.afterlife(page)  # leaves and closes the page
         except Exception as exc:  # noqa: BLE001 - recorded as the visit's failure
             failure = classify_failure(exc)
+            if not _browser_alive(page):
+                failure = BROWSER_DIED
             if failure.reason is FailureReason.ERROR:
                 failure = LoadFailure(
                     FailureReason.ERROR, f"while watching the page: {failure.message}"
@@ -328,6 +338,17 @@ class MinerscanSpider(Spider):
         )
         for problem in result.errors:
             logger.info("%s: instrumentation: %s", task.url, problem)
+        if load.popups.closed:
+            logger.info(
+                "%s: %d windows opened, %d closed at once (only %d are kept)",
+                task.url,
+                load.popups.opened,
+                load.popups.closed,
+                load.popups.keep,
+            )
+        if not _browser_alive(page):
+            # What was gathered is partial: the browser went away while the page was watched.
+            return _with_failure(rendered, BROWSER_DIED)
         if result.crashed:
             return _with_failure(
                 rendered,
@@ -349,8 +370,12 @@ class MinerscanSpider(Spider):
         load: _Load | None = request.meta.get(LOAD)
         if load is not None:
             load.handed_over()
-        await _close(request.meta.get("playwright_page"))
+        page = request.meta.get("playwright_page")
+        await _close(page)
+        await self.recycler.page_closed()
         outcome = classify_failure(failure.value)
+        if page is not None and not _browser_alive(page):
+            outcome = BROWSER_DIED
         if outcome.reason is FailureReason.ROBOTS:
             self.frontier.refund(task.url, task.site)
             if task.depth > 0:
@@ -358,6 +383,19 @@ class MinerscanSpider(Spider):
         started = load.started_at if load else request.meta.get("started_at", time.time())
         visit = PageVisit(url=task.url, depth=task.depth, started_at=started, profile=task.profile)
         yield _with_failure(visit, outcome)
+
+    def _playwright_handlers(self) -> list[Any]:
+        """scrapy-playwright's download handlers (one per scheme), for the recycler."""
+        with contextlib.suppress(AttributeError):
+            handlers = self.crawler.engine.downloader.handlers._handlers
+            return [h for h in handlers.values() if hasattr(h, "_browser_disconnected_callback")]
+        return []
+
+    def closed(self, reason: str) -> Any:
+        """Scrapy's spider_closed hook: the retired browsers still open are closed."""
+        from scrapy.utils.defer import deferred_from_coro
+
+        return deferred_from_coro(self.recycler.close())
 
     # -- plain requests -----------------------------------------------------------------------
 
@@ -440,6 +478,21 @@ def _status_failure(status: int) -> LoadFailure | None:
     if status >= 400:
         return LoadFailure(FailureReason.HTTP_STATUS, f"HTTP {status}")
     return None
+
+
+BROWSER_DIED = LoadFailure(
+    FailureReason.CRASH, "the browser process died while the page was open (it was relaunched)"
+)
+
+
+def _browser_alive(page: Page | None) -> bool:
+    if page is None:
+        return True
+    try:
+        browser = page.context.browser
+        return browser is None or browser.is_connected()
+    except Exception:  # noqa: BLE001 - a context torn down with its browser
+        return False
 
 
 def _with_failure(visit: PageVisit, failure: LoadFailure) -> PageVisit:

@@ -51,6 +51,8 @@ class ScanConfig:
     dom_bytes: int = 2 << 20
     browser_path: str | None = None
     closed_network: bool = False
+    ignore_https_errors: bool = False  # certificate errors are `tls` failures unless set
+    recycle_browser: int = 100  # pages per browser before a fresh one (0: never)
     fail_on: Severity | None = Severity.HIGH  # None: --fail-on none
     exit_zero: bool = False
     max_failed: float = 0.5  # fraction of failed pages above which the scan is incomplete
@@ -82,6 +84,8 @@ class ScanConfig:
             problems.append("--page-timeout must be more than 0 seconds")
         if not 0.0 <= self.max_failed <= 1.0:
             problems.append("--max-failed is a fraction between 0 and 1")
+        if self.recycle_browser < 0:
+            problems.append("--recycle-browser must be 0 (never) or a number of pages")
         if self.max_frames < 0 or self.frame_bytes < 1 or self.body_bytes < 1 or self.dom_bytes < 1:
             problems.append("capture limits must be positive")
         problems.extend(_profile_problems(self.profiles))
@@ -135,6 +139,8 @@ _FILE_KEYS = {
         "body_bytes",
         "dom_bytes",
         "browser_path",
+        "ignore_https_errors",
+        "recycle_browser",
         "fail_on",
         "max_failed",
         "db",

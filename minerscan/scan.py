@@ -59,6 +59,8 @@ def crawl_config_for(
         page_timeout=config.page_timeout,
         browser_path=config.browser_path,
         closed_network=config.closed_network,
+        ignore_https_errors=config.ignore_https_errors,
+        recycle_browser=config.recycle_browser,
         skip_urls=skip_urls,
         skip_visits=skip_visits,
         profiles=config.profiles,

@@ -104,14 +104,12 @@ def test_refused_connection_is_connection(net_scan) -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="needs PATCHES/2")
 @pytest.mark.parametrize("kind", KINDS)
 def test_bad_certificate_is_tls(net_scan, kind: str) -> None:
     page = net_scan[1][f"tls-{kind}"]
     assert page["failure"] == "tls", page
 
 
-@pytest.mark.xfail(strict=True, reason="needs PATCHES/2")
 def test_ignore_https_errors_loads_bad_certificates(
     build: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
