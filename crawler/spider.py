@@ -391,11 +391,9 @@ class MinerscanSpider(Spider):
             return [h for h in handlers.values() if hasattr(h, "_browser_disconnected_callback")]
         return []
 
-    def closed(self, reason: str) -> Any:
+    async def closed(self, reason: str) -> None:
         """Scrapy's spider_closed hook: the retired browsers still open are closed."""
-        from scrapy.utils.defer import deferred_from_coro
-
-        return deferred_from_coro(self.recycler.close())
+        await self.recycler.close()
 
     # -- plain requests -----------------------------------------------------------------------
 

@@ -38,11 +38,14 @@ def descendants(root: int) -> list[int]:
 
 
 def cmdline(pid: int) -> list[str]:
+    """The arguments of ``pid``. Chromium's child processes rewrite their title into one
+    space-separated string, so they are split on spaces too."""
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return []
-    return [part.decode("utf-8", "replace") for part in raw.split(b"\0") if part]
+    parts = [part.decode("utf-8", "replace") for part in raw.split(b"\0") if part]
+    return parts[0].split(" ") if len(parts) == 1 else parts
 
 
 def resident_bytes(pid: int) -> int:
@@ -52,14 +55,14 @@ def resident_bytes(pid: int) -> int:
         return 0
 
 
-def browser_processes(root: int, browser: str) -> list[int]:
-    """The browser (main) processes under ``root``: the binary, with no ``--type=``."""
-    real = os.path.realpath(browser)
+def browser_processes(root: int) -> list[int]:
+    """The browser (main) processes under ``root``: Playwright drives each over a pipe, and
+    only the main process has no ``--type=`` (Debian's ``chromium`` is a wrapper script, so
+    the binary's path is no guide)."""
     return [
         pid
         for pid in descendants(root)
-        if (args := cmdline(pid))
-        and os.path.realpath(args[0]) == real
+        if "--remote-debugging-pipe" in (args := cmdline(pid))
         and not any(a.startswith("--type=") for a in args)
     ]
 

@@ -156,8 +156,8 @@ def test_page_that_spins_before_load_is_abandoned_on_time(page_scan) -> None:
     assert page["error"] == f"page did not load within {PAGE_TIMEOUT:g} s"
 
 
-@pytest.mark.skip(reason="unfinished: the OomKiller watcher does not yet see the renderer in time")
 def test_renderer_killed_for_its_memory_is_a_crash(page_scan) -> None:
+    """crash.html eats memory until the "OOM killer" (procs.OomKiller) kills its renderer."""
     page = visit(page_scan, "crash.html")
     assert page["failure"] == "crash", page
     assert page["verdict"] == "failed"
