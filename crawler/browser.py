@@ -124,7 +124,10 @@ HOME_PREFIX = "minerscan-browser-"
 
 def browser_home(root: str | None = None) -> tuple[str, dict[str, str]]:
     """A fresh folder for what Chromium writes outside its profile, and the environment that
-    sends it there: HOME, the XDG folders (fontconfig, dconf, ~/.pki) and its TMPDIR.
+    sends it there: HOME and the XDG folders (crash reports, fontconfig, dconf, ~/.pki).
+
+    TMPDIR stays as it is: full Chromium puts a socket there, and a socket's path must stay
+    under 108 bytes (Playwright's profile lives there too, and is removed with the browser).
 
     Removed when the process exits; folders of scans that died without removing theirs (their
     process is gone) are removed the next time one starts.
@@ -141,7 +144,6 @@ def browser_home(root: str | None = None) -> tuple[str, dict[str, str]]:
         ("XDG_DATA_HOME", "data"),
         ("XDG_STATE_HOME", "state"),
         ("XDG_RUNTIME_DIR", "run"),
-        ("TMPDIR", "tmp"),
     ):
         path = os.path.join(folder, sub)
         os.makedirs(path, mode=0o700, exist_ok=True)

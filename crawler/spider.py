@@ -311,7 +311,9 @@ class MinerscanSpider(Spider):
             await load.instrumentation.watch(page)
             served = await _served_html(load, response)
             result = await load.instrumentation.collect(page, served_html=served)
-            afterlife = await load.instrumentation.afterlife(page)  # leaves and closes the page
+            # Leaves and closes the page; a crashed renderer has no afterlife to watch (what
+            # would be measured is the blank page's new renderer).
+            afterlife = None if result.crashed else await load.instrumentation.afterlife(page)
         except Exception as exc:  # noqa: BLE001 - recorded as the visit's failure
             failure = classify_failure(exc)
             if not _browser_alive(page):
