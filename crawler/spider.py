@@ -26,13 +26,13 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.failures import LoadFailure, classify_failure
+from crawler.failures import LoadFailure, classify_failure, refused_redirect
 from crawler.hygiene import BrowserRecycler, PopupGuard
 from crawler.instrument import InstrumentOptions, PageInstrumentation
 from crawler.instrument.profiles import DEFAULT_PROFILE, get_profile, identity
@@ -58,6 +58,8 @@ logger = logging.getLogger(__name__)
 
 TASK = "minerscan_task"
 LOAD = "minerscan_load"
+ABORTED = "minerscan_aborted"  # the failure of a page whose HEAD probe asks why it was aborted
+_ASK_WHY = ("net::ERR_ABORTED", "net::ERR_UNSAFE_REDIRECT")  # perhaps a refused redirect
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Links with these extensions are probed with HEAD first; anything may still turn out HTML.
 FILE_EXTENSIONS = frozenset(
@@ -222,6 +224,23 @@ class MinerscanSpider(Spider):
             meta={TASK: task, "started_at": time.time()},
         )
 
+    def _abort_probe(self, task: PageTask, outcome: LoadFailure, started: float) -> Request:
+        return Request(
+            task.url,
+            method="HEAD",
+            headers=self._plain_headers(task),
+            callback=self._abort_probed,
+            errback=self._abort_probe_failed,
+            dont_filter=True,
+            meta={
+                TASK: task,
+                "started_at": started,
+                ABORTED: outcome,
+                "dont_redirect": True,
+                "handle_httpstatus_all": True,
+            },
+        )
+
     def _reseed_request(self, task: PageTask) -> Request:
         return Request(
             task.url,
@@ -378,6 +397,11 @@ class MinerscanSpider(Spider):
         outcome = classify_failure(failure.value)
         if page is not None and not _browser_alive(page):
             outcome = BROWSER_DIED
+        elif request.meta.get("playwright") and any(c in outcome.message for c in _ASK_WHY):
+            # Chromium says only "aborted" when a redirect goes to javascript:, ftp: or an
+            # unknown scheme, and shows no response: ask the server (HEAD, no redirects) why.
+            yield self._abort_probe(task, outcome, load.started_at if load else time.time())
+            return
         if outcome.reason is FailureReason.ROBOTS:
             self.frontier.refund(task.url, task.site)
             if task.depth > 0:
@@ -417,6 +441,33 @@ class MinerscanSpider(Spider):
             error=f"not an HTML page ({_media_type(content_type)})",
             profile=task.profile,
         )
+
+    async def _abort_probed(self, response: Response) -> AsyncIterator[PageVisit]:
+        """The answer to an aborted page's HEAD probe: a refused redirect, or as it was."""
+        task: PageTask = response.meta[TASK]
+        outcome: LoadFailure = response.meta[ABORTED]
+        location = (response.headers.get("Location") or b"").decode("latin-1")
+        scheme = _other_scheme(response.url, location) if 300 <= response.status < 400 else None
+        if scheme is not None:
+            outcome = refused_redirect(scheme)
+        visit = PageVisit(
+            url=task.url,
+            depth=task.depth,
+            started_at=response.meta["started_at"],
+            profile=task.profile,
+        )
+        yield _with_failure(visit, outcome)
+
+    async def _abort_probe_failed(self, failure: Failure) -> AsyncIterator[PageVisit]:
+        request: Request = failure.request  # type: ignore[attr-defined]
+        task: PageTask = request.meta[TASK]
+        visit = PageVisit(
+            url=task.url,
+            depth=task.depth,
+            started_at=request.meta["started_at"],
+            profile=task.profile,
+        )
+        yield _with_failure(visit, request.meta[ABORTED])
 
     async def _reseeded(self, response: Response) -> AsyncIterator[Request]:
         task: PageTask = response.meta[TASK]
@@ -483,6 +534,17 @@ def _status_failure(status: int) -> LoadFailure | None:
 BROWSER_DIED = LoadFailure(
     FailureReason.CRASH, "the browser process died while the page was open (it was relaunched)"
 )
+
+
+def _other_scheme(url: str, location: str) -> str | None:
+    """The scheme a redirect points at, when it is not http(s)."""
+    if not location:
+        return None
+    try:
+        scheme = urlsplit(urljoin(url, location.strip())).scheme.lower()
+    except ValueError:
+        return None
+    return scheme if scheme and scheme not in ("http", "https") else None
 
 
 def _browser_alive(page: Page | None) -> bool:

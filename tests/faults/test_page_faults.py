@@ -204,3 +204,11 @@ def test_no_downloaded_byte_ever_touches_the_disk(page_scan) -> None:
     """Playwright accepts downloads into a temporary folder unless told not to."""
     _, _, disk = page_scan
     assert disk.seen == set()
+
+
+def test_nothing_is_written_into_the_users_home(page_scan) -> None:
+    """Chromium writes ~/.config/chromium (crash reports), ~/.cache, ~/.pki and dconf files
+    unless HOME and XDG_* point elsewhere: the scan's own folder, removed at the end."""
+    run, _, _ = page_scan
+    written = sorted(str(p.relative_to(run.home)) for p in (run.home / "home").rglob("*"))
+    assert written == [], written
