@@ -214,6 +214,9 @@ def load_config_file(path: Path) -> dict[str, Any]:
         out["extra_rule_dirs"] = tuple(base / p for p in out.pop("rule_dirs"))
     if "sources" in out:
         out["list_sources"] = dict(out.pop("sources"))
+    for key in ("fail_on", "baseline", "browser_path", "db"):
+        if key in out and not isinstance(out[key], str):
+            raise ConfigError(f"config file {path}: {key} must be a string")
     if "fail_on" in out:
         out["fail_on"] = parse_severity(out["fail_on"])
     if "baseline" in out:
