@@ -126,14 +126,17 @@ def browser_home(root: str | None = None) -> tuple[str, dict[str, str]]:
     """A fresh folder for what Chromium writes outside its profile, and the environment that
     sends it there: HOME and the XDG folders (crash reports, fontconfig, dconf, ~/.pki).
 
-    TMPDIR stays as it is: full Chromium puts a socket there, and a socket's path must stay
-    under 108 bytes (Playwright's profile lives there too, and is removed with the browser).
+    Its TMPDIR is a folder of its own too (what a browser killed mid-scan leaves there goes with
+    it), short enough for the socket full Chromium puts there: a socket's path must stay under
+    108 bytes, so under a long TMPDIR it is made in /tmp instead.
 
     Removed when the process exits; folders of scans that died without removing theirs (their
     process is gone) are removed the next time one starts.
     """
     base = root or tempfile.gettempdir()
     _remove_stale_homes(base)
+    if base != "/tmp" and os.path.isdir("/tmp"):
+        _remove_stale_homes("/tmp")
     folder = tempfile.mkdtemp(prefix=f"{HOME_PREFIX}{os.getpid()}-", dir=base)
     atexit.register(shutil.rmtree, folder, ignore_errors=True)
     env = dict(os.environ)
@@ -148,7 +151,16 @@ def browser_home(root: str | None = None) -> tuple[str, dict[str, str]]:
         path = os.path.join(folder, sub)
         os.makedirs(path, mode=0o700, exist_ok=True)
         env[name] = path
+    env["TMPDIR"] = os.path.join(folder, "tmp")
+    if len(env["TMPDIR"]) > _SHORT_ENOUGH and os.path.isdir("/tmp"):
+        env["TMPDIR"] = tempfile.mkdtemp(prefix=f"{HOME_PREFIX}{os.getpid()}-", dir="/tmp")
+        atexit.register(shutil.rmtree, env["TMPDIR"], ignore_errors=True)
+    os.makedirs(env["TMPDIR"], mode=0o700, exist_ok=True)
     return folder, env
+
+
+# 108 bytes for a socket path, less ".org.chromium.Chromium.XXXXXX/SingletonSocket"
+_SHORT_ENOUGH = 107 - 46
 
 
 def _remove_stale_homes(base: str) -> None:

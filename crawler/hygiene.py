@@ -40,6 +40,11 @@ POPUP_CAP_SCRIPT = f"""(() => {{
 }})();"""
 
 
+# Once a visit has its few windows, no document of its context opens another: a window closed
+# at once could otherwise still open the next one, in a chain that never ends.
+NO_MORE_POPUPS_SCRIPT = "window.open = new Proxy(window.open, { apply() { return null; } });"
+
+
 @dataclass
 class PopupGuard:
     """Counts the windows a visit's context opens and closes those past ``keep``."""
@@ -47,22 +52,25 @@ class PopupGuard:
     keep: int = KEPT_POPUPS
     opened: int = 0
     closed: int = 0
+    _context: Any = None
 
     async def install(self, page: Any) -> None:
-        context = page.context
-        context.on("page", self._opened)
-        await context.add_init_script(POPUP_CAP_SCRIPT)
+        self._context = page.context
+        self._context.on("page", self._opened)
+        await self._context.add_init_script(POPUP_CAP_SCRIPT)
 
     def _opened(self, popup: Any) -> None:
         self.opened += 1
+        if self.opened == self.keep and self._context is not None:
+            asyncio.ensure_future(_quietly(self._context.add_init_script(NO_MORE_POPUPS_SCRIPT)))
         if self.opened > self.keep:
             self.closed += 1
-            asyncio.ensure_future(_close_quietly(popup))
+            asyncio.ensure_future(_quietly(popup.close()))
 
 
-async def _close_quietly(page: Any) -> None:
+async def _quietly(work: Any) -> None:
     with contextlib.suppress(Exception):
-        await asyncio.wait_for(page.close(), CLOSE_TIMEOUT)
+        await asyncio.wait_for(work, CLOSE_TIMEOUT)
 
 
 class BrowserRecycler:

@@ -61,7 +61,8 @@ class VisitPipeline:
         sink: VisitSink = self.crawler.spider.sink  # type: ignore[union-attr]
         first_failure = sink.error is None
         if not sink.deliver(item) and first_failure:
-            logger.error(
+            # crawl() raises it once Scrapy has stopped; the caller says it in one line.
+            logger.info(
                 "storing the visit of %s failed, stopping the crawl: %r", item.url, sink.error
             )
             engine = self.crawler.engine

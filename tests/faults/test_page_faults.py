@@ -133,7 +133,7 @@ def test_the_ordinary_page_after_them_is_rendered_and_judged(page_scan) -> None:
 def test_hostile_page_is_rendered_and_judged(page_scan, name: str) -> None:
     page = visit(page_scan, name)
     assert page["failure"] is None, page
-    assert page["verdict"] == "clean", page
+    assert page["verdict"] == "clean", (page["findings"], page["afterlife"], page["cpu"])
     assert page["status"] == 200
 
 
@@ -193,7 +193,8 @@ def test_permission_prompts_are_denied(page_scan) -> None:
 
 def test_downloads_are_refused_and_nothing_is_left_on_disk(page_scan) -> None:
     run, server, _disk = page_scan
-    assert visit(page_scan, "download.html")["failure"] is None
+    page = visit(page_scan, "download.html")
+    assert page["failure"] is None, page["error"]
     assert "/download/payload.bin" in server.requests  # the page did try
     left = {str(p.relative_to(run.home)) for p in files_under(run.home / "tmp")}
     assert left == set(), "the browser profile or downloads were left in TMPDIR"
