@@ -20,7 +20,13 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["KEPT_POPUPS", "POPUP_CAP_SCRIPT", "BrowserRecycler", "PopupGuard"]
+__all__ = [
+    "KEPT_POPUPS",
+    "POPUP_CAP_SCRIPT",
+    "BrowserRecycler",
+    "PopupGuard",
+    "quiet_gone_target_errors",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -125,3 +131,24 @@ class BrowserRecycler:
 async def _close_browser(browser: Any) -> None:
     with contextlib.suppress(Exception):
         await asyncio.wait_for(browser.close(), CLOSE_TIMEOUT)
+
+
+class _GoneTargetNoise(logging.Filter):
+    """Playwright logs, with a traceback, an event listener that failed because its page or
+    browser had gone (scrapy-playwright's route handler, once a browser was killed). That is
+    expected when a browser dies, and the pages it held are recorded as ``crash``."""
+
+    MARKERS = ("has been closed", "Target crashed", "Browser closed", "disconnected")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.getMessage() != "Error occurred in event listener" or not record.exc_info:
+            return True
+        error = str(record.exc_info[1])
+        return not any(marker in error for marker in self.MARKERS)
+
+
+def quiet_gone_target_errors() -> None:
+    """Install the filter above on Playwright's logger (once)."""
+    playwright_log = logging.getLogger("playwright")
+    if not any(isinstance(f, _GoneTargetNoise) for f in playwright_log.filters):
+        playwright_log.addFilter(_GoneTargetNoise())

@@ -33,7 +33,7 @@ from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler.failures import LoadFailure, classify_failure, refused_redirect
-from crawler.hygiene import BrowserRecycler, PopupGuard
+from crawler.hygiene import BrowserRecycler, PopupGuard, quiet_gone_target_errors
 from crawler.instrument import InstrumentOptions, PageInstrumentation
 from crawler.instrument.profiles import DEFAULT_PROFILE, get_profile, identity
 from crawler.urls import (
@@ -158,6 +158,7 @@ class MinerscanSpider(Spider):
         )
         self._context_ids = itertools.count(1)
         self.recycler = BrowserRecycler(config.recycle_browser)
+        quiet_gone_target_errors()
 
     async def start(self) -> AsyncIterator[Request]:
         for target in self.config.targets:
@@ -335,7 +336,7 @@ class MinerscanSpider(Spider):
             afterlife = None if result.crashed else await load.instrumentation.afterlife(page)
         except Exception as exc:  # noqa: BLE001 - recorded as the visit's failure
             failure = classify_failure(exc)
-            if not _browser_alive(page):
+            if not await _browser_alive(page):
                 failure = BROWSER_DIED
             if failure.reason is FailureReason.ERROR:
                 failure = LoadFailure(
@@ -367,7 +368,7 @@ class MinerscanSpider(Spider):
                 load.popups.closed,
                 load.popups.keep,
             )
-        if not _browser_alive(page):
+        if not await _browser_alive(page):
             # What was gathered is partial: the browser went away while the page was watched.
             return _with_failure(rendered, BROWSER_DIED)
         if result.crashed:
@@ -392,10 +393,11 @@ class MinerscanSpider(Spider):
         if load is not None:
             load.handed_over()
         page = request.meta.get("playwright_page")
+        browser_died = page is not None and not await _browser_alive(page)
         await _close(page)
         await self.recycler.page_closed()
         outcome = classify_failure(failure.value)
-        if page is not None and not _browser_alive(page):
+        if browser_died:
             outcome = BROWSER_DIED
         elif request.meta.get("playwright") and any(c in outcome.message for c in _ASK_WHY):
             # Chromium says only "aborted" when a redirect goes to javascript:, ftp: or an
@@ -547,14 +549,20 @@ def _other_scheme(url: str, location: str) -> str | None:
     return scheme if scheme and scheme not in ("http", "https") else None
 
 
-def _browser_alive(page: Page | None) -> bool:
+async def _browser_alive(page: Page | None) -> bool:
+    """Whether the page's browser still answers. ``is_connected`` alone lags behind: a page
+    whose browser was just killed fails its own calls at once, before Playwright has heard of
+    the disconnection, so the browser is asked (its cookie store: a round trip, no renderer)."""
     if page is None:
         return True
     try:
         browser = page.context.browser
-        return browser is None or browser.is_connected()
-    except Exception:  # noqa: BLE001 - a context torn down with its browser
+        if browser is not None and not browser.is_connected():
+            return False
+        await asyncio.wait_for(page.context.cookies(), BODY_TIMEOUT)
+    except Exception:  # noqa: BLE001 - the context went away with its browser
         return False
+    return True
 
 
 def _with_failure(visit: PageVisit, failure: LoadFailure) -> PageVisit:
