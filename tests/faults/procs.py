@@ -17,8 +17,7 @@ from typing import Self
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
-def descendants(root: int) -> list[int]:
-    """Every live process below ``root`` (children, grandchildren, ...)."""
+def _parents() -> dict[int, int]:
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -27,6 +26,12 @@ def descendants(root: int) -> list[int]:
             stat = (entry / "stat").read_text()
             # the command name is in parentheses and may hold spaces: split after it
             parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return parents
+
+
+def descendants(root: int, parents: dict[int, int] | None = None) -> list[int]:
+    """Every live process below ``root`` (children, grandchildren, ...)."""
+    parents = _parents() if parents is None else parents
     found: list[int] = []
     frontier = [root]
     while frontier:
@@ -56,15 +61,15 @@ def resident_bytes(pid: int) -> int:
 
 
 def browser_processes(root: int) -> list[int]:
-    """The browser (main) processes under ``root``: Playwright drives each over a pipe, and
-    only the main process has no ``--type=`` (Debian's ``chromium`` is a wrapper script, so
-    the binary's path is no guide)."""
-    return [
-        pid
-        for pid in descendants(root)
-        if "--remote-debugging-pipe" in (args := cmdline(pid))
-        and not any(a.startswith("--type=") for a in args)
-    ]
+    """The browser (main) processes under ``root``: those Playwright's driver started.
+
+    Not told by their arguments: Chromium rewrites its process title (full Chromium's can lose
+    the flags Playwright appended), and Debian's ``chromium`` is a wrapper script that execs.
+    """
+    parents = _parents()
+    below = descendants(root, parents)
+    drivers = {pid for pid in below if "run-driver" in cmdline(pid)}
+    return [pid for pid in below if parents.get(pid) in drivers]
 
 
 def renderers(root: int) -> list[int]:
