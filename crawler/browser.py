@@ -8,9 +8,12 @@ of the memory per page, see DESIGN.md); a system Chromium or Chrome on the PATH.
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -21,6 +24,7 @@ __all__ = [
     "ENV_VAR",
     "BrowserInfo",
     "BrowserNotFound",
+    "browser_home",
     "doctor_report",
     "find_browser",
     "running_as_root",
@@ -111,6 +115,72 @@ def sandbox_plan(*, as_root: bool | None = None, userns: bool | None = None) -> 
             "user.max_user_namespaces) to keep it",
         )
     return SandboxPlan(True)
+
+
+# -- the browser's own files -----------------------------------------------------------------
+
+HOME_PREFIX = "minerscan-browser-"
+
+
+def browser_home(root: str | None = None) -> tuple[str, dict[str, str]]:
+    """A fresh folder for what Chromium writes outside its profile, and the environment that
+    sends it there: HOME and the XDG folders (crash reports, fontconfig, dconf, ~/.pki).
+
+    Its TMPDIR is a folder of its own too (what a browser killed mid-scan leaves there goes with
+    it), short enough for the socket full Chromium puts there: a socket's path must stay under
+    108 bytes, so under a long TMPDIR it is made in /tmp instead.
+
+    Removed when the process exits; folders of scans that died without removing theirs (their
+    process is gone) are removed the next time one starts.
+    """
+    base = root or tempfile.gettempdir()
+    _remove_stale_homes(base)
+    if base != "/tmp" and os.path.isdir("/tmp"):
+        _remove_stale_homes("/tmp")
+    folder = tempfile.mkdtemp(prefix=f"{HOME_PREFIX}{os.getpid()}-", dir=base)
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    env = dict(os.environ)
+    for name, sub in (
+        ("HOME", "home"),
+        ("XDG_CONFIG_HOME", "config"),
+        ("XDG_CACHE_HOME", "cache"),
+        ("XDG_DATA_HOME", "data"),
+        ("XDG_STATE_HOME", "state"),
+        ("XDG_RUNTIME_DIR", "run"),
+    ):
+        path = os.path.join(folder, sub)
+        os.makedirs(path, mode=0o700, exist_ok=True)
+        env[name] = path
+    env["TMPDIR"] = os.path.join(folder, "tmp")
+    if len(env["TMPDIR"]) > _SHORT_ENOUGH and os.path.isdir("/tmp"):
+        env["TMPDIR"] = tempfile.mkdtemp(prefix=f"{HOME_PREFIX}{os.getpid()}-", dir="/tmp")
+        atexit.register(shutil.rmtree, env["TMPDIR"], ignore_errors=True)
+    os.makedirs(env["TMPDIR"], mode=0o700, exist_ok=True)
+    return folder, env
+
+
+# 108 bytes for a socket path, less ".org.chromium.Chromium.XXXXXX/SingletonSocket"
+_SHORT_ENOUGH = 107 - 46
+
+
+def _remove_stale_homes(base: str) -> None:
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(base):
+            if not entry.name.startswith(HOME_PREFIX) or not entry.is_dir(follow_symlinks=False):
+                continue
+            pid = entry.name[len(HOME_PREFIX) :].split("-", 1)[0]
+            if pid.isdigit() and not _alive(int(pid)):
+                shutil.rmtree(entry.path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process
+    return True
 
 
 def find_browser(explicit: str | None = None) -> BrowserInfo:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from model.observations import FailureReason
 
-__all__ = ["ROBOTS_MESSAGE", "LoadFailure", "classify_failure"]
+__all__ = ["ROBOTS_MESSAGE", "LoadFailure", "classify_failure", "refused_redirect"]
 
 ROBOTS_MESSAGE = "forbidden by robots.txt (use --ignore-robots to scan it anyway)"
 
@@ -94,6 +94,15 @@ def classify_failure(exc: BaseException | None) -> LoadFailure:
     if any(marker in str(exc) for marker in _CRASH_MARKERS):
         return LoadFailure(FailureReason.CRASH, f"browser page crashed or closed: {text}")
     return LoadFailure(FailureReason.ERROR, f"{type(exc).__name__}: {text}")
+
+
+def refused_redirect(scheme: str) -> LoadFailure:
+    """A redirect to ``scheme:`` (file, javascript, data, ftp, ...) that was not followed."""
+    shown = "".join(c for c in scheme[:40] if c.isalnum() or c in "+-.")
+    return LoadFailure(
+        FailureReason.ERROR,
+        f"redirect to a non-web URL ({shown}:) refused (only http and https are followed)",
+    )
 
 
 def _classify_net_error(code: str) -> LoadFailure:

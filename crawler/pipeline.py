@@ -74,7 +74,8 @@ class VisitSink:
             self.on_visit(visit)
         except Exception as exc:  # noqa: BLE001 - whatever the store raised stops the crawl
             self.error = exc
-            logger.error("storing the visit of %s failed, stopping the crawl: %r", visit.url, exc)
+            # crawl() raises it once Scrapy has stopped; the caller says it in one line.
+            logger.info("storing the visit of %s failed, stopping the crawl: %r", visit.url, exc)
             self._request_stop()
             return False
         self.pages += 1
@@ -128,7 +129,7 @@ class VisitSink:
             self.on_idle()
         except Exception as exc:  # noqa: BLE001 - a store failing here stops the crawl too
             self.error = exc
-            logger.error("storing failed, stopping the crawl: %r", exc)
+            logger.info("storing failed, stopping the crawl: %r", exc)
             self._request_stop()
 
     def _release_slot(self) -> None:

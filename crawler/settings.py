@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
-from crawler.browser import BrowserInfo, running_as_root
+from crawler.browser import BrowserInfo, browser_home, sandbox_plan
 
 if TYPE_CHECKING:
     from crawler.run import CrawlConfig
@@ -18,6 +19,7 @@ PLAYWRIGHT_HANDLER = "scrapy_playwright.handler.ScrapyPlaywrightDownloadHandler"
 ASYNCIO_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 # Plain (non-browser) requests — robots.txt, HEAD probes, re-seeding — never need more.
 PLAIN_DOWNLOAD_MAXSIZE = 32 << 20
+_warned: set[str] = set()  # the sandbox warning is said once per process
 
 
 def plain_user_agent(config: CrawlConfig, browser: BrowserInfo) -> str:
@@ -36,7 +38,11 @@ def build_settings(config: CrawlConfig, browser: BrowserInfo) -> dict[str, Any]:
     from crawler.instrument import browser_args
     from crawler.instrument.profiles import get_profile
 
-    as_root = running_as_root()
+    sandbox = sandbox_plan()
+    if sandbox.warning and sandbox.warning not in _warned:
+        _warned.add(sandbox.warning)
+        logging.getLogger("minerscan").warning("%s", sandbox.warning)
+    _folder, browser_env = browser_home()
     # Automation is hidden unless every profile is the honest scanner, which shows it itself.
     stealth = any(get_profile(name).stealth for name in config.profiles)
     timeout_ms = int(config.page_timeout * 1000)
@@ -49,10 +55,15 @@ def build_settings(config: CrawlConfig, browser: BrowserInfo) -> dict[str, Any]:
             "executable_path": browser.path,
             "headless": True,
             "args": browser_args(
-                as_root=as_root, closed_network=config.closed_network, stealth=stealth
+                as_root=not sandbox.enabled,
+                closed_network=config.closed_network,
+                stealth=stealth,
             ),
-            # Playwright adds --no-sandbox unless asked for the sandbox; keep it unless root.
-            "chromium_sandbox": not as_root,
+            # Playwright adds --no-sandbox unless asked for the sandbox; keep it if it can start.
+            "chromium_sandbox": sandbox.enabled,
+            # Nothing Chromium writes lands in the user's home: HOME, XDG_* and TMPDIR are a
+            # folder of this scan's own, removed when it ends.
+            "env": browser_env,
             # Ctrl-C goes to Scrapy, which drains the pages in flight; the browser must outlive it.
             "handle_sigint": False,
             "handle_sigterm": False,
@@ -62,6 +73,9 @@ def build_settings(config: CrawlConfig, browser: BrowserInfo) -> dict[str, Any]:
         # One page per context, one context per page (see spider): each page gets its own renderer.
         "PLAYWRIGHT_MAX_PAGES_PER_CONTEXT": 1,
         "PLAYWRIGHT_MAX_CONTEXTS": config.concurrency,
+        # A browser that died is launched again for the next page (the spider records the
+        # pages it took with it as `crash`, and recycles it every `recycle_browser` pages).
+        "PLAYWRIGHT_RESTART_DISCONNECTED_BROWSER": True,
         "PLAYWRIGHT_DEFAULT_NAVIGATION_TIMEOUT": timeout_ms,
         "PLAYWRIGHT_DOWNLOAD_TIMEOUT": timeout_ms,
         "CONCURRENT_REQUESTS": config.concurrency,

@@ -26,13 +26,14 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.failures import LoadFailure, classify_failure
+from crawler.failures import LoadFailure, classify_failure, refused_redirect
+from crawler.hygiene import BrowserRecycler, PopupGuard, quiet_gone_target_errors
 from crawler.instrument import InstrumentOptions, PageInstrumentation
 from crawler.instrument.profiles import DEFAULT_PROFILE, get_profile, identity
 from crawler.urls import (
@@ -57,6 +58,8 @@ logger = logging.getLogger(__name__)
 
 TASK = "minerscan_task"
 LOAD = "minerscan_load"
+ABORTED = "minerscan_aborted"  # the failure of a page whose HEAD probe asks why it was aborted
+_ASK_WHY = ("net::ERR_ABORTED", "net::ERR_UNSAFE_REDIRECT")  # perhaps a refused redirect
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 # Links with these extensions are probed with HEAD first; anything may still turn out HTML.
 FILE_EXTENSIONS = frozenset(
@@ -92,6 +95,7 @@ class _Load:
     attach_error: str | None = None
     document: BrowserResponse | None = None  # last main-frame navigation response
     guard: asyncio.Future[None] | None = None  # unsticks a spinning page until it is handed over
+    popups: PopupGuard = field(default_factory=PopupGuard)
 
     def handed_over(self) -> None:
         if self.guard is not None and not self.guard.done():
@@ -146,6 +150,8 @@ class MinerscanSpider(Spider):
             (canonical_url(url), profile) for url, profile in config.skip_visits
         )
         self._context_ids = itertools.count(1)
+        self.recycler = BrowserRecycler(config.recycle_browser)
+        quiet_gone_target_errors()
 
     async def start(self) -> AsyncIterator[Request]:
         for target in self.config.targets:
@@ -193,7 +199,9 @@ class MinerscanSpider(Spider):
                 "playwright_include_page": True,
                 "playwright_context": f"minerscan-page-{next(self._context_ids)}",
                 "playwright_context_kwargs": {
-                    "ignore_https_errors": True,
+                    "ignore_https_errors": self.config.ignore_https_errors,
+                    # A page's download is never written, not even to a temporary folder.
+                    "accept_downloads": False,
                     **get_profile(task.profile).context_options(),
                 },
                 "playwright_page_init_callback": self._attach,
@@ -209,6 +217,23 @@ class MinerscanSpider(Spider):
             errback=self._failed,
             dont_filter=True,
             meta={TASK: task, "started_at": time.time()},
+        )
+
+    def _abort_probe(self, task: PageTask, outcome: LoadFailure, started: float) -> Request:
+        return Request(
+            task.url,
+            method="HEAD",
+            headers=self._plain_headers(task),
+            callback=self._abort_probed,
+            errback=self._abort_probe_failed,
+            dont_filter=True,
+            meta={
+                TASK: task,
+                "started_at": started,
+                ABORTED: outcome,
+                "dont_redirect": True,
+                "handle_httpstatus_all": True,
+            },
         )
 
     def _reseed_request(self, task: PageTask) -> Request:
@@ -247,7 +272,9 @@ class MinerscanSpider(Spider):
                     load.document = response
 
         page.on("response", note_document)
+        self.recycler.page_started(page, self._playwright_handlers())
         try:
+            await load.popups.install(page)
             await load.instrumentation.attach(page)
         except Exception as exc:  # noqa: BLE001 - scrapy-playwright would only log it
             load.attach_error = f"instrumentation could not attach: {_one_line(exc)}"
@@ -264,6 +291,7 @@ class MinerscanSpider(Spider):
             visit = await self._observe(response, task, page)
         finally:
             await _close(page)
+            await self.recycler.page_closed()
         yield visit
         self.frontier.seen.add(canonical_url(response.url))  # redirects: don't visit it twice
         if is_html(visit.content_type):
@@ -297,9 +325,13 @@ class MinerscanSpider(Spider):
             await load.instrumentation.watch(page)
             served = await _served_html(load, response)
             result = await load.instrumentation.collect(page, served_html=served)
-            afterlife = await load.instrumentation.afterlife(page)  # leaves and closes the page
+            # Leaves and closes the page; a crashed renderer has no afterlife to watch (what
+            # would be measured is the blank page's new renderer).
+            afterlife = None if result.crashed else await load.instrumentation.afterlife(page)
         except Exception as exc:  # noqa: BLE001 - recorded as the visit's failure
             failure = classify_failure(exc)
+            if not await _browser_alive(page):
+                failure = BROWSER_DIED
             if failure.reason is FailureReason.ERROR:
                 failure = LoadFailure(
                     FailureReason.ERROR, f"while watching the page: {failure.message}"
@@ -322,6 +354,17 @@ class MinerscanSpider(Spider):
         )
         for problem in result.errors:
             logger.info("%s: instrumentation: %s", task.url, problem)
+        if load.popups.closed:
+            logger.info(
+                "%s: %d windows opened, %d closed at once (only %d are kept)",
+                task.url,
+                load.popups.opened,
+                load.popups.closed,
+                load.popups.keep,
+            )
+        if not await _browser_alive(page):
+            # What was gathered is partial: the browser went away while the page was watched.
+            return _with_failure(rendered, BROWSER_DIED)
         if result.crashed:
             return _with_failure(
                 rendered,
@@ -343,8 +386,18 @@ class MinerscanSpider(Spider):
         load: _Load | None = request.meta.get(LOAD)
         if load is not None:
             load.handed_over()
-        await _close(request.meta.get("playwright_page"))
+        page = request.meta.get("playwright_page")
+        browser_died = page is not None and not await _browser_alive(page)
+        await _close(page)
+        await self.recycler.page_closed()
         outcome = classify_failure(failure.value)
+        if browser_died:
+            outcome = BROWSER_DIED
+        elif request.meta.get("playwright") and any(c in outcome.message for c in _ASK_WHY):
+            # Chromium says only "aborted" when a redirect goes to javascript:, ftp: or an
+            # unknown scheme, and shows no response: ask the server (HEAD, no redirects) why.
+            yield self._abort_probe(task, outcome, load.started_at if load else time.time())
+            return
         if outcome.reason is FailureReason.ROBOTS:
             self.frontier.refund(task.url, task.site)
             if task.depth > 0:
@@ -352,6 +405,17 @@ class MinerscanSpider(Spider):
         started = load.started_at if load else request.meta.get("started_at", time.time())
         visit = PageVisit(url=task.url, depth=task.depth, started_at=started, profile=task.profile)
         yield _with_failure(visit, outcome)
+
+    def _playwright_handlers(self) -> list[Any]:
+        """scrapy-playwright's download handlers (one per scheme), for the recycler."""
+        with contextlib.suppress(AttributeError):
+            handlers = self.crawler.engine.downloader.handlers._handlers
+            return [h for h in handlers.values() if hasattr(h, "_browser_disconnected_callback")]
+        return []
+
+    async def closed(self, reason: str) -> None:
+        """Scrapy's spider_closed hook: the retired browsers still open are closed."""
+        await self.recycler.close()
 
     # -- plain requests -----------------------------------------------------------------------
 
@@ -373,6 +437,33 @@ class MinerscanSpider(Spider):
             error=f"not an HTML page ({_media_type(content_type)})",
             profile=task.profile,
         )
+
+    async def _abort_probed(self, response: Response) -> AsyncIterator[PageVisit]:
+        """The answer to an aborted page's HEAD probe: a refused redirect, or as it was."""
+        task: PageTask = response.meta[TASK]
+        outcome: LoadFailure = response.meta[ABORTED]
+        location = (response.headers.get("Location") or b"").decode("latin-1")
+        scheme = _other_scheme(response.url, location) if 300 <= response.status < 400 else None
+        if scheme is not None:
+            outcome = refused_redirect(scheme)
+        visit = PageVisit(
+            url=task.url,
+            depth=task.depth,
+            started_at=response.meta["started_at"],
+            profile=task.profile,
+        )
+        yield _with_failure(visit, outcome)
+
+    async def _abort_probe_failed(self, failure: Failure) -> AsyncIterator[PageVisit]:
+        request: Request = failure.request  # type: ignore[attr-defined]
+        task: PageTask = request.meta[TASK]
+        visit = PageVisit(
+            url=task.url,
+            depth=task.depth,
+            started_at=request.meta["started_at"],
+            profile=task.profile,
+        )
+        yield _with_failure(visit, request.meta[ABORTED])
 
     async def _reseeded(self, response: Response) -> AsyncIterator[Request]:
         task: PageTask = response.meta[TASK]
@@ -434,6 +525,38 @@ def _status_failure(status: int) -> LoadFailure | None:
     if status >= 400:
         return LoadFailure(FailureReason.HTTP_STATUS, f"HTTP {status}")
     return None
+
+
+BROWSER_DIED = LoadFailure(
+    FailureReason.CRASH, "the browser process died while the page was open (it was relaunched)"
+)
+
+
+def _other_scheme(url: str, location: str) -> str | None:
+    """The scheme a redirect points at, when it is not http(s)."""
+    if not location:
+        return None
+    try:
+        scheme = urlsplit(urljoin(url, location.strip())).scheme.lower()
+    except ValueError:
+        return None
+    return scheme if scheme and scheme not in ("http", "https") else None
+
+
+async def _browser_alive(page: Page | None) -> bool:
+    """Whether the page's browser still answers. ``is_connected`` alone lags behind: a page
+    whose browser was just killed fails its own calls at once, before Playwright has heard of
+    the disconnection, so the browser is asked (its cookie store: a round trip, no renderer)."""
+    if page is None:
+        return True
+    try:
+        browser = page.context.browser
+        if browser is not None and not browser.is_connected():
+            return False
+        await asyncio.wait_for(page.context.cookies(), BODY_TIMEOUT)
+    except Exception:  # noqa: BLE001 - the context went away with its browser
+        return False
+    return True
 
 
 def _with_failure(visit: PageVisit, failure: LoadFailure) -> PageVisit:

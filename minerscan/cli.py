@@ -184,6 +184,21 @@ def crawl_options(f: F) -> F:
             "site with no other network traffic.",
         ),
         click.option(
+            "--ignore-https-errors",
+            is_flag=True,
+            default=None,
+            help="Load pages whose TLS certificate is invalid (self-signed, expired, wrong "
+            "host); without it they are recorded as failed with reason tls.",
+        ),
+        click.option(
+            "--recycle-browser",
+            type=int,
+            default=None,
+            metavar="PAGES",
+            help="Start a fresh Chromium after this many pages (0: never); a crashed one is "
+            "always relaunched. Default: 100.",
+        ),
+        click.option(
             "--max-failed",
             type=float,
             default=None,

@@ -66,6 +66,8 @@ class ScanConfig(ScanSettings):
             problems.append("--max-failed is a fraction between 0 and 1")
         if self.analysis_workers is not None and not 0 <= self.analysis_workers <= 64:
             problems.append("analysis_workers must be between 0 and 64")
+        if self.recycle_browser < 0:
+            problems.append("--recycle-browser must be 0 (never) or a number of pages")
         problems.extend(_profile_problems(self.profiles))
         return problems
 
@@ -120,6 +122,8 @@ _FILE_KEYS = {
         "afterlife",
         "clock_ahead",
         "analysis_workers",
+        "ignore_https_errors",
+        "recycle_browser",
         "fail_on",
         "max_failed",
         "db",
@@ -193,6 +197,9 @@ def load_config_file(path: Path) -> dict[str, Any]:
         out["extra_rule_dirs"] = tuple(base / p for p in out.pop("rule_dirs"))
     if "sources" in out:
         out["list_sources"] = dict(out.pop("sources"))
+    for key in ("fail_on", "baseline", "browser_path", "db"):
+        if key in out and not isinstance(out[key], str):
+            raise ConfigError(f"config file {path}: {key} must be a string")
     if "fail_on" in out:
         out["fail_on"] = parse_severity(out["fail_on"])
     if "baseline" in out:

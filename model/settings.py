@@ -104,6 +104,11 @@ class ScanSettings:
     browser_path: str | None = None  # --browser-path / MINERSCAN_CHROMIUM
     closed_network: bool = False  # tests/demo: Chromium resolves only localhost/127.0.0.1
     user_agent: str | None = None  # for requests made without the browser (robots.txt, ...)
+    # Load pages whose certificate is bad (self-signed, expired, wrong host) instead of
+    # recording them as `tls` failures.
+    ignore_https_errors: bool = False
+    # A fresh browser after this many pages (0: never); a crashed one is relaunched anyway.
+    recycle_browser: int = 100
 
     def __post_init__(self) -> None:
         if self.concurrency is None:

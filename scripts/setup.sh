@@ -21,11 +21,14 @@ as_root() {
 apt_updated=0
 apt_install() {
   command -v apt-get >/dev/null 2>&1 || return 1
+  # On a fresh machine another apt run (unattended-upgrades, cloud-init) may hold dpkg's
+  # lock: wait for it (10 minutes by default) instead of failing at once.
+  local wait=(-o "DPkg::Lock::Timeout=${MINERSCAN_APT_LOCK_TIMEOUT:-600}")
   if [ "$apt_updated" = 0 ]; then
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || return 1
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" update -qq >/dev/null || return 1
     apt_updated=1
   fi
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get "${wait[@]}" install -y -qq "$@" >/dev/null
 }
 
 # 1. Python >= 3.11 with venv support (Debian's python3 needs python3-venv for ensurepip).

@@ -33,8 +33,8 @@ from .targets import Target, TargetTree
 log = logging.getLogger(__name__)
 
 _MAX_REQUESTS = 5000
-# Offline: the bundled public suffix list, never a download.
-_EXTRACT = tldextract.TLDExtract(suffix_list_urls=())
+# Offline: the bundled public suffix list, never a download; no cache in the user's home.
+_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
 # Resource types whose bodies are data a script exchanged, not content (Playwright and CDP
 # names, lower-cased; sendBeacon is "ping").
 BODY_TYPES = frozenset({"fetch", "xhr", "ping", "beacon", "eventsource"})

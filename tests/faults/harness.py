@@ -53,7 +53,7 @@ def scan_env(home: Path, browser: str) -> dict[str, str]:
     return env
 
 
-def scan_command(db: Path, *args: str) -> list[str]:
+def scan_command(db: Path, *args: str, dwell: float = DWELL) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -62,9 +62,9 @@ def scan_command(db: Path, *args: str) -> list[str]:
         *args,
         "--offline",
         "--dwell",
-        str(DWELL),
+        str(dwell),
         "--max-dwell",
-        str(DWELL),
+        str(dwell),
         "--page-timeout",
         str(PAGE_TIMEOUT),
         "--format",

@@ -23,6 +23,7 @@ from minerscan.sites._loop import LoopThread, bound_socket, serve
 
 SITE = Path(__file__).parent / "site"
 BIG_PAGE_BYTES = 20 << 20
+MANY_PAGES = 30  # /many/0.html .. /many/29.html
 DOWNLOAD_MARKER = b"MINERSCAN-FAULT-SUITE-DOWNLOAD-7f3a9c"  # searched for on disk afterwards
 # Where the server sends redirects that must be refused (?to=<name>).
 REDIRECT_TARGETS = {
@@ -96,6 +97,7 @@ class HostileServer:
         routes.add_get("/download/{name}", self._download)
         routes.add_get("/ws", self._websocket)
         routes.add_get("/beacon/{what}", self._beacon)
+        routes.add_get("/many/{n}.html", self._many)
         routes.add_get("/{name:.*}", self._static)
         return app
 
@@ -167,6 +169,19 @@ class HostileServer:
             if message.type is WSMsgType.TEXT:
                 await ws.send_str(message.data)
         return ws
+
+    async def _many(self, request: web.Request) -> web.StreamResponse:
+        """A plain site of MANY_PAGES pages: ``/many/0.html`` links to all the others."""
+        n = request.match_info["n"]
+        if not n.isdigit() or int(n) >= MANY_PAGES:
+            return web.Response(status=404)
+        links = "".join(f'<a href="{i}.html">page {i}</a> ' for i in range(1, MANY_PAGES))
+        body = (
+            f"<!doctype html><html><head><title>page {n}</title></head>"
+            f"<body><h1>Page {n}</h1><p>{links if n == '0' else 'An ordinary page.'}</p>"
+            "</body></html>"
+        )
+        return web.Response(text=body, content_type="text/html")
 
     async def _beacon(self, request: web.Request) -> web.StreamResponse:
         with self._lock:

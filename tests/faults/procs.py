@@ -17,8 +17,7 @@ from typing import Self
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
-def descendants(root: int) -> list[int]:
-    """Every live process below ``root`` (children, grandchildren, ...)."""
+def _parents() -> dict[int, int]:
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -27,6 +26,12 @@ def descendants(root: int) -> list[int]:
             stat = (entry / "stat").read_text()
             # the command name is in parentheses and may hold spaces: split after it
             parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return parents
+
+
+def descendants(root: int, parents: dict[int, int] | None = None) -> list[int]:
+    """Every live process below ``root`` (children, grandchildren, ...)."""
+    parents = _parents() if parents is None else parents
     found: list[int] = []
     frontier = [root]
     while frontier:
@@ -38,11 +43,14 @@ def descendants(root: int) -> list[int]:
 
 
 def cmdline(pid: int) -> list[str]:
+    """The arguments of ``pid``. Chromium's child processes rewrite their title into one
+    space-separated string, so they are split on spaces too."""
     try:
         raw = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return []
-    return [part.decode("utf-8", "replace") for part in raw.split(b"\0") if part]
+    parts = [part.decode("utf-8", "replace") for part in raw.split(b"\0") if part]
+    return parts[0].split(" ") if len(parts) == 1 else parts
 
 
 def resident_bytes(pid: int) -> int:
@@ -52,16 +60,16 @@ def resident_bytes(pid: int) -> int:
         return 0
 
 
-def browser_processes(root: int, browser: str) -> list[int]:
-    """The browser (main) processes under ``root``: the binary, with no ``--type=``."""
-    real = os.path.realpath(browser)
-    return [
-        pid
-        for pid in descendants(root)
-        if (args := cmdline(pid))
-        and os.path.realpath(args[0]) == real
-        and not any(a.startswith("--type=") for a in args)
-    ]
+def browser_processes(root: int) -> list[int]:
+    """The browser (main) processes under ``root``: those Playwright's driver started.
+
+    Not told by their arguments: Chromium rewrites its process title (full Chromium's can lose
+    the flags Playwright appended), and Debian's ``chromium`` is a wrapper script that execs.
+    """
+    parents = _parents()
+    below = descendants(root, parents)
+    drivers = {pid for pid in below if "run-driver" in cmdline(pid)}
+    return [pid for pid in below if parents.get(pid) in drivers]
 
 
 def renderers(root: int) -> list[int]:

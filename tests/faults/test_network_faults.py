@@ -75,8 +75,10 @@ def test_redirect_to_another_scheme_is_refused_and_recorded(net_scan, name: str)
     page = net_scan[1][f"redirect-{name}"]
     assert page["failure"] == "error" and page["verdict"] == "failed", page
     assert page["final_url"] is None  # nothing at the other end was loaded
-    if name in ("file", "data", "chrome"):  # refused by Chromium itself: ERR_UNSAFE_REDIRECT
-        assert "redirect to a non-http(s) URL refused" in page["error"], page
+    scheme = REDIRECT_TARGETS[name].split(":", 1)[0]
+    assert page["error"] == (
+        f"redirect to a non-web URL ({scheme}:) refused (only http and https are followed)"
+    ), page
 
 
 @pytest.mark.parametrize("name", ["endless", "stall", "slowloris"])
@@ -104,14 +106,12 @@ def test_refused_connection_is_connection(net_scan) -> None:
     )
 
 
-@pytest.mark.xfail(strict=True, reason="needs PATCHES/2")
 @pytest.mark.parametrize("kind", KINDS)
 def test_bad_certificate_is_tls(net_scan, kind: str) -> None:
     page = net_scan[1][f"tls-{kind}"]
     assert page["failure"] == "tls", page
 
 
-@pytest.mark.xfail(strict=True, reason="needs PATCHES/2")
 def test_ignore_https_errors_loads_bad_certificates(
     build: str, tmp_path_factory: pytest.TempPathFactory
 ) -> None:

@@ -127,17 +127,27 @@ def test_the_ordinary_page_after_them_is_rendered_and_judged(page_scan) -> None:
         "close.html",
         "binary.html",  # random bytes labelled text/html
         "malformed.html",
-        pytest.param(
-            "popups.html",
-            marks=pytest.mark.xfail(strict=True, reason="needs PATCHES/1"),
-        ),
+        "popups.html",  # window.open floods: a few windows kept, the rest closed
     ],
 )
 def test_hostile_page_is_rendered_and_judged(page_scan, name: str) -> None:
     page = visit(page_scan, name)
     assert page["failure"] is None, page
-    assert page["verdict"] == "clean", page
+    assert page["verdict"] == "clean", (page["findings"], page["afterlife"], page["cpu"])
     assert page["status"] == 200
+
+
+def test_popup_flood_is_bounded_but_its_windows_are_still_watched(page_scan) -> None:
+    """Blocking popups outright would hide pop-under miners from the afterlife step."""
+    from crawler.hygiene import KEPT_POPUPS
+
+    _run, server, _ = page_scan
+    windows = (visit(page_scan, "popups.html")["afterlife"] or {})["windows"]
+    assert 1 <= len(windows) <= KEPT_POPUPS, windows
+    assert all("popup-target.html" in url for url in windows), windows
+    # the page called window.open thousands of times; the browser was asked for a few
+    opened = sum(1 for path in server.requests if path == "/popup-target.html")
+    assert opened <= 100, opened
 
 
 def test_page_that_spins_before_load_is_abandoned_on_time(page_scan) -> None:
@@ -146,8 +156,8 @@ def test_page_that_spins_before_load_is_abandoned_on_time(page_scan) -> None:
     assert page["error"] == f"page did not load within {PAGE_TIMEOUT:g} s"
 
 
-@pytest.mark.skip(reason="unfinished: the OomKiller watcher does not yet see the renderer in time")
 def test_renderer_killed_for_its_memory_is_a_crash(page_scan) -> None:
+    """crash.html eats memory until the "OOM killer" (procs.OomKiller) kills its renderer."""
     page = visit(page_scan, "crash.html")
     assert page["failure"] == "crash", page
     assert page["verdict"] == "failed"
@@ -183,15 +193,23 @@ def test_permission_prompts_are_denied(page_scan) -> None:
 
 def test_downloads_are_refused_and_nothing_is_left_on_disk(page_scan) -> None:
     run, server, _disk = page_scan
-    assert visit(page_scan, "download.html")["failure"] is None
+    page = visit(page_scan, "download.html")
+    assert page["failure"] is None, page["error"]
     assert "/download/payload.bin" in server.requests  # the page did try
     left = {str(p.relative_to(run.home)) for p in files_under(run.home / "tmp")}
     assert left == set(), "the browser profile or downloads were left in TMPDIR"
     assert list((run.home / "cwd").iterdir()) == []
 
 
-@pytest.mark.xfail(strict=True, reason="needs PATCHES/3")
 def test_no_downloaded_byte_ever_touches_the_disk(page_scan) -> None:
     """Playwright accepts downloads into a temporary folder unless told not to."""
     _, _, disk = page_scan
     assert disk.seen == set()
+
+
+def test_nothing_is_written_into_the_users_home(page_scan) -> None:
+    """Chromium writes ~/.config/chromium (crash reports), ~/.cache, ~/.pki and dconf files
+    unless HOME and XDG_* point elsewhere: the scan's own folder, removed at the end."""
+    run, _, _ = page_scan
+    written = sorted(str(p.relative_to(run.home)) for p in (run.home / "home").rglob("*"))
+    assert written == [], written

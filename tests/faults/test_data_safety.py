@@ -1,0 +1,133 @@
+"""Stopping a scan loses nothing: Ctrl-C, SIGTERM and SIGKILL, then ``--resume``, on 30 pages.
+
+One database, one site of 30 pages (``/many/``), four runs: the first is stopped with SIGINT,
+the second (``--resume``) with SIGTERM, the third (``--resume``) is killed outright with SIGKILL
+(the scanner, its driver and Chromium), the fourth finishes. The signals must stop the scan
+without a traceback or asyncio's noise on stderr, with exit 3 and a line saying how to go on;
+at the end every page is stored exactly once.
+
+Run with the headless shell only: nothing here depends on the Chromium build, and each run
+costs a browser start.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from harness import scan_command, scan_env
+from hostile import MANY_PAGES, HostileServer
+
+from crawler.browser import find_browser
+
+pytestmark = pytest.mark.browser
+
+NOISE = (
+    "Traceback",
+    "never retrieved",
+    "Task was destroyed",
+    "Exception ignored",
+    "Connection closed while reading from the driver",
+)
+
+
+def stored(db: Path) -> list[tuple[str, str]]:
+    """(url, profile) of every stored visit, duplicates included."""
+    if not db.exists():
+        return []
+    engine = sa.create_engine(f"sqlite:///{db}")
+    try:
+        with engine.connect() as conn:
+            return [
+                (row[0], row[1])
+                for row in conn.execute(sa.text("SELECT url, profile FROM page_visits"))
+            ]
+    except sa.exc.OperationalError:  # no schema yet
+        return []
+    finally:
+        engine.dispose()
+
+
+def run_until(
+    home: Path, browser: str, url: str, *, stop_after: int | None, how: int, resume: bool
+) -> tuple[int, str]:
+    """Scan (or resume) until ``stop_after`` visits are stored, then send ``how``; or to the end."""
+    args = [url, "--depth", "1", "--ignore-robots", "--concurrency", "4"]
+    command = scan_command(home / "scan.db", *args, *(["--resume"] if resume else []), dwell=0.5)
+    proc = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=home / "cwd",
+        env=scan_env(home, browser),
+        start_new_session=True,  # a group of its own: SIGKILL takes the driver and Chromium too
+    )
+    try:
+        if stop_after is not None:
+            deadline = time.monotonic() + 180
+            while len(stored(home / "scan.db")) < stop_after and proc.poll() is None:
+                assert time.monotonic() < deadline, "the scan stored too few pages"
+                time.sleep(0.1)
+            assert proc.poll() is None, "the scan ended before it could be stopped"
+            if how == signal.SIGKILL:
+                os.killpg(proc.pid, signal.SIGKILL)
+            else:
+                proc.send_signal(how)
+        _, stderr = proc.communicate(timeout=180)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.communicate()
+    return proc.returncode, stderr
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    browser = find_browser().path  # the headless shell when installed
+    home = tmp_path_factory.mktemp("data-safety")
+    scan_env(home, browser)  # makes home/, tmp/, cwd/
+    out: dict = {"db": home / "scan.db"}
+    with HostileServer() as server:
+        url = server.url("many/0.html")
+        out["urls"] = {server.url(f"many/{n}.html") for n in range(MANY_PAGES)}
+        for name, stop_after, how in (
+            ("sigint", 3, signal.SIGINT),
+            ("sigterm", 10, signal.SIGTERM),
+            ("sigkill", 17, signal.SIGKILL),
+            ("last", None, 0),
+        ):
+            out[name] = run_until(
+                home, browser, url, stop_after=stop_after, how=how, resume=name != "sigint"
+            )
+            out[f"{name}-stored"] = stored(home / "scan.db")
+    yield out
+
+
+@pytest.mark.parametrize("name", ["sigint", "sigterm"])
+def test_a_signal_stops_the_scan_cleanly(runs, name: str) -> None:
+    returncode, stderr = runs[name]
+    assert returncode == 3, stderr  # incomplete
+    assert "interrupted" in stderr and "--resume" in stderr, stderr
+    for noise in NOISE:
+        assert noise not in stderr, stderr
+
+
+def test_each_stop_kept_what_it_had_stored(runs) -> None:
+    counts = [len(runs[f"{name}-stored"]) for name in ("sigint", "sigterm", "sigkill", "last")]
+    assert counts == sorted(counts) and counts[0] >= 3, counts
+    assert counts[2] < MANY_PAGES, counts  # the kill came before the end
+
+
+def test_resume_after_sigkill_completes_the_site_with_no_page_missing_or_twice(runs) -> None:
+    returncode, stderr = runs["last"]
+    assert returncode == 0, stderr
+    visits = runs["last-stored"]
+    assert len(visits) == len(set(visits)), sorted(visits)  # no page stored twice
+    assert {url for url, _profile in visits} == runs["urls"]
