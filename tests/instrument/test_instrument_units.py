@@ -128,3 +128,38 @@ def test_procfs_reads_this_process_threads():
     assert procfs.worker_thread_kind("DedicatedWorker") == "dedicated"
     assert procfs.worker_thread_kind("ServiceWorker t") == "service"
     assert procfs.worker_thread_kind("Compositor") is None
+
+
+def test_cpu_meter_does_not_match_a_renderer_that_stood_still_while_the_page_worked() -> None:
+    """A renderer of another browser that happens to sit near the page's CPU total is not the
+    page's: the page's ProcessTime moved 0.8 s and that renderer not at all. The page's own
+    renderer, read late by a loaded machine, is off by more than the tolerance: unmatched, so
+    the page's own ProcessTime is what the profile counts, never the idle stranger's zero."""
+    from crawler.instrument.cpu import CpuMeter, _Sample
+    from crawler.instrument.targets import TargetTree, monotonic_clock
+
+    class Session:
+        async def send(self, method: str, params: object = None) -> None:
+            return None
+
+        def on(self, event: str, handler: object) -> None:
+            pass
+
+    tree = TargetTree(Session(), monotonic_clock())
+    meter = CpuMeter(tree, monotonic_clock())
+    root = tree.root
+    page_times = (0.4, 0.667, 0.933, 1.2)
+    for n, process_time in enumerate(page_times):
+        renderers = {100: process_time + 0.45, 200: 0.8}
+        meter._samples.append(
+            _Sample(
+                float(n),
+                {root: {"ProcessTime": process_time, "ThreadTime": 0.1}},
+                renderers,
+                {root: renderers},
+            )
+        )
+    assert meter._match(root) is None
+    profile = meter.profile(2)
+    assert profile is not None
+    assert round(profile.process_seconds, 3) == 0.8
