@@ -146,12 +146,13 @@ class CpuMeter:
             for pid, cpu in sample.at_reply.get(target, {}).items():
                 errors.setdefault(pid, []).append(abs(cpu - process_time))
         moved = max(seen) - min(seen) if seen else 0.0
-        # Renderers of other browsers on the machine can sit near the page's total by chance;
-        # one that stood still while the page's ProcessTime moved is not the page's.
+        # Renderers of other pages and browsers can sit near the page's total by chance: one
+        # read in fewer than half the samples (a closed page's, gone after the first), or one
+        # that stood still while the page's ProcessTime moved, is not the page's.
         scored = sorted(
             (sum(e) / len(e), -len(e), pid)
             for pid, e in errors.items()
-            if _moved_with(self._samples, target, pid, moved)
+            if 2 * len(e) >= len(seen) and _moved_with(self._samples, target, pid, moved)
         )
         if not scored or scored[0][0] > _MATCH_TOLERANCE:
             return None
@@ -305,9 +306,11 @@ def _moved_with(samples: list[_Sample], target: Target, pid: int, moved: float) 
     """Whether ``pid``'s CPU moved about as much as ``target``'s ProcessTime over the samples
     the target answered (within the match tolerance, or half of what the target moved)."""
     seen = [s.at_reply[target][pid] for s in samples if pid in s.at_reply.get(target, {})]
-    if moved < _MOVED or len(seen) < 2:
+    if moved < _MOVED:
         return True
-    return abs((seen[-1] - seen[0]) - moved) <= max(_MATCH_TOLERANCE, 0.5 * moved)
+    return len(seen) >= 2 and abs((seen[-1] - seen[0]) - moved) <= max(
+        _MATCH_TOLERANCE, 0.5 * moved
+    )
 
 
 def _pid_delta(pid: int, before: _Sample, after: _Sample) -> float:

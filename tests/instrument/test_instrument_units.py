@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 
 from crawler.instrument import browser_args, is_third_party, procfs, read_interface, site_of
+from crawler.instrument.cpu import CpuMeter, _Sample
 from crawler.instrument.dom import cap_text, inventory
+from crawler.instrument.targets import TargetTree, monotonic_clock
 from minerscan.sites.demo import MINER_STATIC
 
 
@@ -130,24 +132,27 @@ def test_procfs_reads_this_process_threads():
     assert procfs.worker_thread_kind("Compositor") is None
 
 
+class _SilentSession:
+    """A CDP session that answers nothing: the meter's matching is pure arithmetic."""
+
+    async def send(self, method: str, params: object = None) -> None:
+        return None
+
+    def on(self, event: str, handler: object) -> None:
+        pass
+
+
+def _idle_meter() -> CpuMeter:
+    return CpuMeter(TargetTree(_SilentSession(), monotonic_clock()), monotonic_clock())
+
+
 def test_cpu_meter_does_not_match_a_renderer_that_stood_still_while_the_page_worked() -> None:
     """A renderer of another browser that happens to sit near the page's CPU total is not the
     page's: the page's ProcessTime moved 0.8 s and that renderer not at all. The page's own
     renderer, read late by a loaded machine, is off by more than the tolerance: unmatched, so
     the page's own ProcessTime is what the profile counts, never the idle stranger's zero."""
-    from crawler.instrument.cpu import CpuMeter, _Sample
-    from crawler.instrument.targets import TargetTree, monotonic_clock
-
-    class Session:
-        async def send(self, method: str, params: object = None) -> None:
-            return None
-
-        def on(self, event: str, handler: object) -> None:
-            pass
-
-    tree = TargetTree(Session(), monotonic_clock())
-    meter = CpuMeter(tree, monotonic_clock())
-    root = tree.root
+    meter = _idle_meter()
+    root = meter._tree.root
     page_times = (0.4, 0.667, 0.933, 1.2)
     for n, process_time in enumerate(page_times):
         renderers = {100: process_time + 0.45, 200: 0.8}
@@ -163,3 +168,18 @@ def test_cpu_meter_does_not_match_a_renderer_that_stood_still_while_the_page_wor
     profile = meter.profile(2)
     assert profile is not None
     assert round(profile.process_seconds, 3) == 0.8
+
+
+def test_cpu_meter_does_not_match_a_renderer_read_once_and_then_gone() -> None:
+    """A closed page's renderer matched the first sample to 0.01 s and then exited; the page's
+    own renderer tracked its ProcessTime in every sample. The page's is the one that tracked."""
+    meter = _idle_meter()
+    root = meter._tree.root
+    for n, process_time in enumerate((0.17, 0.55, 1.26, 1.75, 2.63)):
+        renderers = {300: process_time + 0.02}
+        if n == 0:
+            renderers[400] = 0.16
+        meter._samples.append(
+            _Sample(float(n), {root: {"ProcessTime": process_time}}, renderers, {root: renderers})
+        )
+    assert meter._match(root) == 300
