@@ -39,8 +39,13 @@ _PAGE_CALL_TIMEOUT = 3.0
 _MAX_SCRIPT_RESPONSES = 500
 # The dwell goes on while something new happened this recently (seconds).
 _RECENT = 2.0
-# ...or while the page's CPU use still climbs by this many cores per second.
+# ...or while the page's CPU use still climbs by this many cores per second,
 _RISING_CORES = 0.15
+# ...or until a page that went busy late (a gate that opened, a timer run ahead) has been busy
+# for this many samples: judged on one or two busy seconds at the end, a miner that started
+# late looks like a burst, and on a loaded machine its climb is too slow to count as rising.
+_BUSY_CORES = 0.1
+_BUSY_SAMPLES = 3
 # After the load event, scrapy-playwright reads the DOM (page.content()) before our callback
 # runs; that read needs the page's main thread. A page that spins it never answers, so past
 # this grace its script is terminated, every _UNSTICK_INTERVAL, until the page is handed over.
@@ -376,7 +381,9 @@ class PageInstrumentation:
         if opened is not None and opened > now - _RECENT:
             return True
         timeline = self._cpu.timeline_so_far() if self._cpu else ()
-        return len(timeline) >= 2 and timeline[-1] - timeline[-2] > _RISING_CORES
+        if len(timeline) >= 2 and timeline[-1] - timeline[-2] > _RISING_CORES:
+            return True
+        return went_busy_lately(timeline)
 
     # -- after the dwell --------------------------------------------------------------------
 
@@ -531,6 +538,16 @@ class PageInstrumentation:
             if isinstance(body, bytes):
                 bodies[worker.url] = body
         return bodies
+
+
+def went_busy_lately(timeline: tuple[float, ...]) -> bool:
+    """Whether the page was idle at first and has been busy for fewer than three samples."""
+    busy = 0
+    for sample in reversed(timeline):
+        if sample < _BUSY_CORES:
+            break
+        busy += 1
+    return 0 < busy < min(_BUSY_SAMPLES, len(timeline))
 
 
 def _prepare_child(target: Target) -> None:

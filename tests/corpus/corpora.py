@@ -39,12 +39,7 @@ PROFILES = ("desktop", "mobile", "scanner")
 KNOWN_MISSES: dict[str, str] = {}
 # Pages whose verdict depends on how much CPU the 2-core machine left them; expected to fail
 # sometimes (non-strict), and reported, never "fixed" by tuning on a set-aside page.
-KNOWN_FLAKY = {
-    "evasive/set-aside/throttled-main-polling": (
-        "7 % of one core on the main thread sits at the edge of what 'sustained CPU' means: "
-        "measured 0.25 cores (miner) in some runs and 0.1 (MS310 medium, suspicious) in others"
-    ),
-}
+KNOWN_FLAKY: dict[str, str] = {}
 
 
 @dataclass(frozen=True)

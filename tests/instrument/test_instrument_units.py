@@ -183,3 +183,14 @@ def test_cpu_meter_does_not_match_a_renderer_read_once_and_then_gone() -> None:
             _Sample(float(n), {root: {"ProcessTime": process_time}}, renderers, {root: renderers})
         )
     assert meter._match(root) == 300
+
+
+def test_a_page_that_went_busy_late_is_watched_until_it_was_busy_for_three_samples() -> None:
+    from crawler.instrument.page import went_busy_lately
+
+    assert went_busy_lately((0.01, 0.02, 0.2))  # a late starter: keep watching
+    assert went_busy_lately((0.01, 0.02, 0.19, 0.27))  # slow climb on a loaded machine
+    assert not went_busy_lately((0.01, 0.3, 0.3, 0.3))  # busy long enough to be judged
+    assert not went_busy_lately((0.9, 0.9, 0.9))  # busy from the start: nothing to wait for
+    assert not went_busy_lately((0.9, 0.9, 0.02))  # went idle: nothing starting
+    assert not went_busy_lately(())
