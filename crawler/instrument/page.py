@@ -242,7 +242,9 @@ class PageInstrumentation:
                 "Emulation.setHardwareConcurrencyOverride",
                 {"hardwareConcurrency": profile.hardware_concurrency},
             )
-        script = worker_script(profile)
+        # Dedicated workers get the page's runnable-ahead timers (a miner may wait inside its
+        # worker); shared and service workers outlive the page and keep real time.
+        script = worker_script(profile, self._warp if target.type == "worker" else None)
         if target.is_worker and script is not None:
             target.post("Runtime.evaluate", {"expression": script, "silent": True})
 
@@ -350,7 +352,8 @@ class PageInstrumentation:
         """Run the page's clock ahead in steps until ``clock_ahead`` seconds are gone.
 
         Each jump fires every due timer once, so an interval or a throttling loop runs a
-        little more often, never in a burst; workers keep real time. A page that does not
+        little more often, never in a burst; dedicated workers jump with the page (shared and
+        service workers keep real time). A page that does not
         answer (a spinning main thread) is left at the time it reached.
         """
         tree, warp = self._tree, self._warp
@@ -360,9 +363,11 @@ class PageInstrumentation:
             await asyncio.sleep(_CLOCK_PERIOD)
             amount = min(_CLOCK_STEP, self.options.clock_ahead - self._clock_advanced)
             call = {"expression": warp_call(warp, amount), "returnByValue": True}
-            # Cross-site frames run their own copy in their own process.
-            for frame in [t for t in tree.targets if t.type == "iframe" and not t.detached]:
-                frame.post("Runtime.evaluate", dict(call))
+            # Cross-site frames run their own copy in their own process; dedicated workers
+            # got theirs when they attached.
+            for child in tree.targets:
+                if child.type in ("iframe", "worker") and not child.detached:
+                    child.post("Runtime.evaluate", dict(call))
             reply = await tree.root.send("Runtime.evaluate", call, timeout=_CLOCK_CALL_TIMEOUT)
             result = (reply or {}).get("result") or {}
             if not isinstance(result.get("value"), (int, float)):
