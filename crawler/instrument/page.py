@@ -46,6 +46,10 @@ _RISING_CORES = 0.15
 # late looks like a burst, and on a loaded machine its climb is too slow to count as rising.
 _BUSY_CORES = 0.1
 _BUSY_SAMPLES = 3
+# A page the machine starved (it asked for at least this many cores, twice what it got) is
+# watched longer in proportion, up to this many dwells.
+_STARVED_DEMAND = 0.2
+_STARVED_STRETCH = 2.0
 # After the load event, scrapy-playwright reads the DOM (page.content()) before our callback
 # runs; that read needs the page's main thread. A page that spins it never answers, so past
 # this grace its script is terminated, every _UNSTICK_INTERVAL, until the page is handed over.
@@ -330,6 +334,7 @@ class PageInstrumentation:
                     elapsed >= self.options.dwell - 1e-3
                     and clock_done
                     and not self._still_starting()
+                    and not self._starved_for(elapsed)
                 ):
                     return "quiet"
                 step = min(1.0, self.options.max_dwell - elapsed)
@@ -374,6 +379,25 @@ class PageInstrumentation:
                 log.debug("clock warp stopped on %s: %s", self.page_url, reply)
                 return
             self._clock_advanced += amount
+
+    def _starved_for(self, elapsed: float) -> bool:
+        """Whether a page the machine starved still needs watching: it got a fraction of the
+        CPU it asked for (demand at least twice the cores it got), so it is watched longer in
+        proportion, up to twice the dwell, to do about the work an idle machine would let it."""
+        if self._cpu is None:
+            return False
+        try:
+            profile = self._cpu.profile(0)
+        except Exception as exc:  # a half-read sample: judge the next one
+            log.debug("CPU profile so far failed on %s: %s", self.page_url, exc)
+            return False
+        if profile is None or profile.demand_cores is None or profile.cores <= 0:
+            return False
+        demand = profile.demand_cores
+        if demand < _STARVED_DEMAND or demand < 2 * profile.cores:
+            return False
+        stretch = min(demand / profile.cores, _STARVED_STRETCH)
+        return elapsed < self.options.dwell * stretch
 
     def _still_starting(self) -> bool:
         now = self._clock()
