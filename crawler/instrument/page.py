@@ -46,10 +46,12 @@ _RISING_CORES = 0.15
 # late looks like a burst, and on a loaded machine its climb is too slow to count as rising.
 _BUSY_CORES = 0.1
 _BUSY_SAMPLES = 3
-# A page the machine starved (it asked for at least this many cores, twice what it got) is
-# watched longer in proportion, up to this many dwells.
+# A working page the machine starved (it ran at least a throttled miner's 5 % of a core, asked
+# for at least 0.2 cores and twice what it got) is watched longer in proportion, up to this
+# many dwells. An idle page's wake-ups wait in the run queue too, but it does no work to wait.
+_STARVED_MIN_CORES = 0.05
 _STARVED_DEMAND = 0.2
-_STARVED_STRETCH = 2.0
+_STARVED_STRETCH = 1.5
 # After the load event, scrapy-playwright reads the DOM (page.content()) before our callback
 # runs; that read needs the page's main thread. A page that spins it never answers, so past
 # this grace its script is terminated, every _UNSTICK_INTERVAL, until the page is handed over.
@@ -381,9 +383,9 @@ class PageInstrumentation:
             self._clock_advanced += amount
 
     def _starved_for(self, elapsed: float) -> bool:
-        """Whether a page the machine starved still needs watching: it got a fraction of the
-        CPU it asked for (demand at least twice the cores it got), so it is watched longer in
-        proportion, up to twice the dwell, to do about the work an idle machine would let it."""
+        """Whether a working page the machine starved still needs watching: it got a fraction
+        of the CPU it asked for (demand at least twice the cores it got), so it is watched
+        longer in proportion, up to 1.5 dwells, to trade more of its work while we watch."""
         if self._cpu is None:
             return False
         try:
@@ -391,7 +393,9 @@ class PageInstrumentation:
         except Exception as exc:  # a half-read sample: judge the next one
             log.debug("CPU profile so far failed on %s: %s", self.page_url, exc)
             return False
-        if profile is None or profile.demand_cores is None or profile.cores <= 0:
+        if profile is None or profile.demand_cores is None:
+            return False
+        if profile.cores < _STARVED_MIN_CORES:
             return False
         demand = profile.demand_cores
         if demand < _STARVED_DEMAND or demand < 2 * profile.cores:

@@ -196,7 +196,7 @@ def test_a_page_that_went_busy_late_is_watched_until_it_was_busy_for_three_sampl
     assert not went_busy_lately(())
 
 
-def test_a_starved_page_is_watched_longer_in_proportion_up_to_twice_the_dwell() -> None:
+def test_a_starved_page_is_watched_longer_in_proportion_up_to_one_and_a_half_dwells() -> None:
     from crawler.instrument import InstrumentOptions
     from crawler.instrument.page import PageInstrumentation
     from model.observations import CpuProfile
@@ -209,11 +209,11 @@ def test_a_starved_page_is_watched_longer_in_proportion_up_to_twice_the_dwell() 
             return self.so_far
 
     watch = PageInstrumentation(InstrumentOptions(dwell=5.0, max_dwell=15.0), page_url="x")
-    watch._cpu = Meter(1.0, 0.8)  # got 0.2 cores, asked for 0.8: watched up to 10 s
-    assert watch._starved_for(6.0) and not watch._starved_for(10.5)
+    watch._cpu = Meter(1.0, 0.8)  # got 0.2 cores, asked for 0.8: watched up to 7.5 s
+    assert watch._starved_for(7.0) and not watch._starved_for(7.6)
     watch._cpu = Meter(1.0, 0.3)  # got 0.2, asked for 0.3: not starved, 5 s as usual
     assert not watch._starved_for(5.5)
-    watch._cpu = Meter(0.05, 0.15)  # an idle page's wake-ups waited: too little to matter
+    watch._cpu = Meter(0.15, 0.44)  # an idle page (0.03 cores) whose wake-ups waited
     assert not watch._starved_for(5.5)
     watch._cpu = Meter(1.0, None)  # demand unknown (no /proc): judged as before
     assert not watch._starved_for(5.5)
