@@ -44,6 +44,11 @@ STOPPED_IDLE_FRACTION = 0.25
 PERSISTENT_CORES = 0.25  # still busy at the end of the dwell, after loading finished
 # Starved: the page asked for at least this and got less than half of it.
 STARVED_MIN_DEMAND = 0.2
+# CPU coupled to a work/result exchange (MS310) is judged against the lowest throttle a miner
+# is known to run at, 5 % of one core, not against the fifth of a core CPU alone must show: a
+# miner that slows itself down still hashes in every second, and the exchange (not the amount)
+# is what tells it from an animation. Idle pages measured 0.01..0.04 cores, sockets included.
+EXCHANGE_CPU_CORES = 0.05
 _WORKER_KINDS = ("worker", "shared_worker", "service_worker")
 
 
@@ -86,13 +91,13 @@ def read_cpu(profile: CpuProfile | None) -> CpuReading | None:
     return CpuReading(profile, measured, profile.worker_cores, profile.timeline, starved=False)
 
 
-def _is_sustained(timeline: tuple[float, ...]) -> bool:
+def _is_sustained(timeline: tuple[float, ...], busy_cores: float = BUSY_SECOND_CORES) -> bool:
     if len(timeline) < MIN_TIMELINE_SECONDS:
         return False
     total = sum(timeline)
     # Judge two-second windows: a miner throttled to one busy second in two is still sustained.
     windows = [(a + b) / 2 for a, b in pairwise(timeline)] if len(timeline) >= 4 else list(timeline)
-    busy = sum(1 for window in windows if window >= BUSY_SECOND_CORES)
+    busy = sum(1 for window in windows if window >= busy_cores)
     return (
         total > 0
         and busy >= SUSTAINED_BUSY_FRACTION * len(windows)
@@ -100,7 +105,9 @@ def _is_sustained(timeline: tuple[float, ...]) -> bool:
     )
 
 
-def cpu_stopped_after(timeline: tuple[float, ...]) -> float | None:
+def cpu_stopped_after(
+    timeline: tuple[float, ...], busy_cores: float = BUSY_SECOND_CORES
+) -> float | None:
     """Seconds into the dwell after which a busy page went idle for good, or None.
 
     Work that ends (hashing a password, compressing a file, solving one captcha) is not mining:
@@ -109,7 +116,7 @@ def cpu_stopped_after(timeline: tuple[float, ...]) -> float | None:
     """
     if len(timeline) < MIN_TIMELINE_SECONDS:
         return None
-    busy = [i for i, sample in enumerate(timeline) if sample >= BUSY_SECOND_CORES]
+    busy = [i for i, sample in enumerate(timeline) if sample >= busy_cores]
     if not busy:
         return None
     ended = busy[-1] + 1
@@ -138,20 +145,33 @@ class CpuJudgement:
         return evidence
 
 
-def sustained_cpu(profile: CpuProfile | None) -> CpuJudgement | None:
+def sustained_cpu(
+    profile: CpuProfile | None,
+    floor: float = SUSTAINED_WORKER_CORES,
+    busy_cores: float = BUSY_SECOND_CORES,
+) -> CpuJudgement | None:
     """Judge a page's CPU over the dwell, wherever it ran; None when it was not measured.
 
-    Sustained means at least 0.2 cores on average, busy in most seconds (when the timeline is
-    known) and not stopped before the end. Main-thread CPU counts too: a miner may hash on the
-    main thread, and it is the work/result exchange, not the thread, that tells it from WebGL.
+    Sustained means at least ``floor`` cores on average (0.2), busy (``busy_cores``, 0.1) in
+    most seconds when the timeline is known, and not stopped before the end. Main-thread CPU
+    counts too: a miner may hash on the main thread, and it is the work/result exchange, not
+    the thread, that tells it from WebGL.
     """
     reading = read_cpu(profile)
     if reading is None:
         return None
-    stopped = cpu_stopped_after(reading.timeline)
-    timeline_ok = len(reading.timeline) < MIN_TIMELINE_SECONDS or _is_sustained(reading.timeline)
-    sustained = reading.cores >= SUSTAINED_WORKER_CORES and timeline_ok and stopped is None
+    stopped = cpu_stopped_after(reading.timeline, busy_cores)
+    timeline_ok = len(reading.timeline) < MIN_TIMELINE_SECONDS or _is_sustained(
+        reading.timeline, busy_cores
+    )
+    sustained = reading.cores >= floor and timeline_ok and stopped is None
     return CpuJudgement(reading, sustained, stopped)
+
+
+def exchange_cpu(profile: CpuProfile | None) -> CpuJudgement | None:
+    """The CPU a work/result exchange goes with, sustained at a throttled miner's pace: at
+    least 5 % of one core on average and in most seconds, to the end of the dwell."""
+    return sustained_cpu(profile, EXCHANGE_CPU_CORES, EXCHANGE_CPU_CORES)
 
 
 def _worker_targets(profile: CpuProfile) -> list[TargetCpu]:

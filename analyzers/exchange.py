@@ -23,7 +23,10 @@ sends random bytes of every length. None of them is an exchange.
 
 A socket MS301 already recognised is left to MS301. The finding is HIGH when the page's CPU was
 sustained over the dwell (worker or main thread) and did not stop: that is mining in progress.
-Without sustained CPU it is MEDIUM.
+Sustained is judged at a throttled miner's pace (5 % of one core, in most seconds, to the end):
+the exchange is the evidence, the CPU only has to show that the work goes on. A fifth of a core,
+the bar for CPU alone, would let a miner that slows itself down pass as idle. Without sustained
+CPU it is MEDIUM.
 """
 
 from __future__ import annotations
@@ -37,7 +40,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from analyzers.base import Finding, Severity, rule
-from analyzers.behaviour import sustained_cpu
+from analyzers.behaviour import exchange_cpu
 from analyzers.protocol import read_socket
 from analyzers.wire import RawBytes, TextLine, decode_payload, decode_query, unwrap_json
 from model.observations import (
@@ -436,10 +439,10 @@ def unknown_protocol_exchange(visit: PageVisit, context: AnalysisContext) -> Ite
     a target or an id; sent results carry a new 32-byte hash with a nonce, or a new nonce naming
     an earlier work item. It fires when the back-and-forth goes on over the dwell (new work after
     results, or three results over two seconds), not on one challenge and one answer. HIGH (a
-    miner) when the page's CPU was sustained, in workers or the main thread, and did not stop;
-    MEDIUM otherwise. A socket MS301 already named is left to it.
+    miner) when the page's CPU was sustained, in workers or the main thread, at a throttled
+    miner's pace at least (5 % of one core in most seconds) and did not stop; MEDIUM otherwise. A socket MS301 already named is left to it.
     """
-    cpu = sustained_cpu(visit.cpu)
+    cpu = exchange_cpu(visit.cpu)
     for exchange in mining_exchanges(visit.websockets, visit.requests):
         cores = cpu.cores if cpu is not None else None
         busy = cpu is not None and cpu.sustained

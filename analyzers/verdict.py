@@ -6,7 +6,8 @@ Findings fall into six kinds of signal, by rule family and severity:
   pool protocol (a login with a wallet or site key, jobs, shares). This is mining in progress.
 - **exchange** — MS310: a socket or polled endpoint that keeps receiving work items and sending
   results in a dialect no rule names. HIGH when the page's CPU was sustained to the end of the
-  dwell (worker *or* main thread), MEDIUM without.
+  dwell (worker *or* main thread) at a throttled miner's pace at least (5 % of one core in most
+  seconds: the exchange is the evidence, the CPU only shows the work goes on), MEDIUM without.
 - **known miner** — an ``MS1xx`` (blocklist), ``MS2xx`` (script signature) or ``MS4xx``
   (WebAssembly fingerprint) finding at HIGH or above: a socket or script on a mining blocklist,
   or miner code recognised in a script or wasm module. Findings of other rule families count

@@ -14,7 +14,8 @@ the rules, and their ``set-aside`` part was never used to tune them: its figures
 ones. A miner is expected to be ``miner`` under the profile its manifest names (desktop, or
 mobile for phone-only miners); under ``scanner`` a gated miner is expected *not* to be ``miner``
 (it never starts for an honest scanner: that shows the gate is real). Benign pages must be
-``clean`` under every profile.
+``clean`` under every profile. Under ``mobile`` a desktop miner is not judged (whether it
+mines on a phone is the page's choice, which the manifests do not record).
 
 A layer catches a page when the page has a finding of that layer at HIGH or above; for the
 behaviour layer a MEDIUM-or-above MS501 (sustained worker CPU), since no behaviour rule is HIGH.
@@ -123,7 +124,11 @@ def per_page(pages: list[LabelledPage], reports: Reports, profile: str) -> str:
     for page in pages:
         reported = reports.get(page.key)
         verdict = _verdict(reports, page)
-        ok = "ok" if page.matches(verdict, profile) else "WRONG"
+        ok = (
+            "-"
+            if page.expected(profile) == corpora.NOT_JUDGED
+            else ("ok" if page.matches(verdict, profile) else "WRONG")
+        )
         hits = ["x" if layer.catches(reported) else "." for layer in LAYERS]
         cpu = (reported or {}).get("cpu") or {}
         rules = sorted({f["rule_id"] for f in (reported or {}).get("findings", [])})
@@ -226,9 +231,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             reports, seconds = scan_profile(pages, workdir, profile, args.dwell, args.concurrency)
         wrong = report_profile(pages, reports, profile)
-        right = len(pages) - len(wrong)
+        judged = [p for p in pages if p.expected(profile) != corpora.NOT_JUDGED]
+        right = len(judged) - len(wrong)
         summary.append(
-            f"{profile}: {right}/{len(pages)} pages right in {seconds:.0f} s; "
+            f"{profile}: {right}/{len(judged)} judged pages right in {seconds:.0f} s; "
             + set_aside_rate(pages, reports, profile)
             + (f"; wrong: {', '.join(wrong)}" if wrong else "")
         )

@@ -150,10 +150,17 @@ class CpuMeter:
             seen.append(process_time)
             for pid, cpu in sample.at_reply.get(target, {}).items():
                 errors.setdefault(pid, []).append(abs(cpu - process_time))
-        scored = sorted((sum(e) / len(e), -len(e), pid) for pid, e in errors.items())
+        moved = max(seen) - min(seen) if seen else 0.0
+        # Renderers of other pages and browsers can sit near the page's total by chance: one
+        # read in fewer than half the samples (a closed page's, gone after the first), or one
+        # that stood still while the page's ProcessTime moved, is not the page's.
+        scored = sorted(
+            (sum(e) / len(e), -len(e), pid)
+            for pid, e in errors.items()
+            if 2 * len(e) >= len(seen) and _moved_with(self._samples, target, pid, moved)
+        )
         if not scored or scored[0][0] > _MATCH_TOLERANCE:
             return None
-        moved = max(seen) - min(seen)
         tied = [pid for error, _, pid in scored if error - scored[0][0] < _TIE]
         if len(tied) > 1 and moved < _MOVED:
             # Several renderers fit a series that barely moved (idle processes look alike):
@@ -298,6 +305,17 @@ class CpuMeter:
             if span > 0 and root in before.metrics and root in after.metrics:
                 out.append(_metric_delta(root, "ProcessTime", [before, after]) / span)
         return tuple(out)
+
+
+def _moved_with(samples: list[_Sample], target: Target, pid: int, moved: float) -> bool:
+    """Whether ``pid``'s CPU moved about as much as ``target``'s ProcessTime over the samples
+    the target answered (within the match tolerance, or half of what the target moved)."""
+    seen = [s.at_reply[target][pid] for s in samples if pid in s.at_reply.get(target, {})]
+    if moved < _MOVED:
+        return True
+    return len(seen) >= 2 and abs((seen[-1] - seen[0]) - moved) <= max(
+        _MATCH_TOLERANCE, 0.5 * moved
+    )
 
 
 def _pid_delta(pid: int, before: _Sample, after: _Sample) -> float:

@@ -31,7 +31,9 @@ log = logging.getLogger(__name__)
 
 __all__ = ["EMPTY_SPOTS_SCRIPT", "interact"]
 
-_STEP_TIMEOUT = 1.0
+# A loaded machine (2 cores, other browsers) answered a mouse move in over a second; a page whose
+# main thread spins never answers at all, so the bound only decides how soon we give up on it.
+_STEP_TIMEOUT = 2.5
 _CDP_TIMEOUT = 1.0
 _CLICK_LISTENERS = frozenset(
     ("click", "dblclick", "auxclick", "mousedown", "mouseup", "pointerdown", "pointerup")

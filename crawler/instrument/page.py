@@ -39,8 +39,19 @@ _PAGE_CALL_TIMEOUT = 3.0
 _MAX_SCRIPT_RESPONSES = 500
 # The dwell goes on while something new happened this recently (seconds).
 _RECENT = 2.0
-# ...or while the page's CPU use still climbs by this many cores per second.
+# ...or while the page's CPU use still climbs by this many cores per second,
 _RISING_CORES = 0.15
+# ...or until a page that went busy late (a gate that opened, a timer run ahead) has been busy
+# for this many samples: judged on one or two busy seconds at the end, a miner that started
+# late looks like a burst, and on a loaded machine its climb is too slow to count as rising.
+_BUSY_CORES = 0.1
+_BUSY_SAMPLES = 3
+# A working page the machine starved (it ran at least a throttled miner's 5 % of a core, asked
+# for at least 0.2 cores and twice what it got) is watched longer in proportion, up to this
+# many dwells. An idle page's wake-ups wait in the run queue too, but it does no work to wait.
+_STARVED_MIN_CORES = 0.05
+_STARVED_DEMAND = 0.2
+_STARVED_STRETCH = 1.5
 # After the load event, scrapy-playwright reads the DOM (page.content()) before our callback
 # runs; that read needs the page's main thread. A page that spins it never answers, so past
 # this grace its script is terminated, every _UNSTICK_INTERVAL, until the page is handed over.
@@ -237,7 +248,9 @@ class PageInstrumentation:
                 "Emulation.setHardwareConcurrencyOverride",
                 {"hardwareConcurrency": profile.hardware_concurrency},
             )
-        script = worker_script(profile)
+        # Dedicated workers get the page's runnable-ahead timers (a miner may wait inside its
+        # worker); shared and service workers outlive the page and keep real time.
+        script = worker_script(profile, self._warp if target.type == "worker" else None)
         if target.is_worker and script is not None:
             target.post("Runtime.evaluate", {"expression": script, "silent": True})
 
@@ -323,6 +336,7 @@ class PageInstrumentation:
                     elapsed >= self.options.dwell - 1e-3
                     and clock_done
                     and not self._still_starting()
+                    and not self._starved_for(elapsed)
                 ):
                     return "quiet"
                 step = min(1.0, self.options.max_dwell - elapsed)
@@ -345,7 +359,8 @@ class PageInstrumentation:
         """Run the page's clock ahead in steps until ``clock_ahead`` seconds are gone.
 
         Each jump fires every due timer once, so an interval or a throttling loop runs a
-        little more often, never in a burst; workers keep real time. A page that does not
+        little more often, never in a burst; dedicated workers jump with the page (shared and
+        service workers keep real time). A page that does not
         answer (a spinning main thread) is left at the time it reached.
         """
         tree, warp = self._tree, self._warp
@@ -355,15 +370,38 @@ class PageInstrumentation:
             await asyncio.sleep(_CLOCK_PERIOD)
             amount = min(_CLOCK_STEP, self.options.clock_ahead - self._clock_advanced)
             call = {"expression": warp_call(warp, amount), "returnByValue": True}
-            # Cross-site frames run their own copy in their own process.
-            for frame in [t for t in tree.targets if t.type == "iframe" and not t.detached]:
-                frame.post("Runtime.evaluate", dict(call))
+            # Cross-site frames run their own copy in their own process; dedicated workers
+            # got theirs when they attached.
+            for child in tree.targets:
+                if child.type in ("iframe", "worker") and not child.detached:
+                    child.post("Runtime.evaluate", dict(call))
             reply = await tree.root.send("Runtime.evaluate", call, timeout=_CLOCK_CALL_TIMEOUT)
             result = (reply or {}).get("result") or {}
             if not isinstance(result.get("value"), (int, float)):
                 log.debug("clock warp stopped on %s: %s", self.page_url, reply)
                 return
             self._clock_advanced += amount
+
+    def _starved_for(self, elapsed: float) -> bool:
+        """Whether a working page the machine starved still needs watching: it got a fraction
+        of the CPU it asked for (demand at least twice the cores it got), so it is watched
+        longer in proportion, up to 1.5 dwells, to trade more of its work while we watch."""
+        if self._cpu is None:
+            return False
+        try:
+            profile = self._cpu.profile(0)
+        except Exception as exc:  # a half-read sample: judge the next one
+            log.debug("CPU profile so far failed on %s: %s", self.page_url, exc)
+            return False
+        if profile is None or profile.demand_cores is None:
+            return False
+        if profile.cores < _STARVED_MIN_CORES:
+            return False
+        demand = profile.demand_cores
+        if demand < _STARVED_DEMAND or demand < 2 * profile.cores:
+            return False
+        stretch = min(demand / profile.cores, _STARVED_STRETCH)
+        return elapsed < self.options.dwell * stretch
 
     def _still_starting(self) -> bool:
         now = self._clock()
@@ -376,7 +414,9 @@ class PageInstrumentation:
         if opened is not None and opened > now - _RECENT:
             return True
         timeline = self._cpu.timeline_so_far() if self._cpu else ()
-        return len(timeline) >= 2 and timeline[-1] - timeline[-2] > _RISING_CORES
+        if len(timeline) >= 2 and timeline[-1] - timeline[-2] > _RISING_CORES:
+            return True
+        return went_busy_lately(timeline)
 
     # -- after the dwell --------------------------------------------------------------------
 
@@ -531,6 +571,16 @@ class PageInstrumentation:
             if isinstance(body, bytes):
                 bodies[worker.url] = body
         return bodies
+
+
+def went_busy_lately(timeline: tuple[float, ...]) -> bool:
+    """Whether the page was idle at first and has been busy for fewer than three samples."""
+    busy = 0
+    for sample in reversed(timeline):
+        if sample < _BUSY_CORES:
+            break
+        busy += 1
+    return 0 < busy < min(_BUSY_SAMPLES, len(timeline))
 
 
 def _prepare_child(target: Target) -> None:

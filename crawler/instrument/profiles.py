@@ -280,79 +280,7 @@ def own_script(source: str) -> str:
 _PAGE_SCRIPT = r"""
 (() => {
   const P = %(profile)s;
-  // Timers that can be run ahead: window[P.warp](ms) moves the page's clock (Date,
-  // performance.now) forward by ms and fires, once, every timer that became due. Workers and
-  // requestAnimationFrame keep real time; so does everything until the first jump.
-  function installWarp(name) {
-    const realSetTimeout = window.setTimeout.bind(window);
-    const realClearTimeout = window.clearTimeout.bind(window);
-    const RealDate = window.Date;
-    const realDateNow = RealDate.now.bind(RealDate);
-    const realPerfNow = performance.now.bind(performance);
-    const timers = new Map();
-    let offset = 0;
-    let nextId = 1;
-    const pageNow = () => realPerfNow() + offset;
-    const arm = (id, timer) => {
-      timer.real = realSetTimeout(() => fire(id), Math.max(0, timer.due - pageNow()));
-    };
-    const fire = (id) => {
-      const timer = timers.get(id);
-      if (!timer) return;
-      if (timer.period === null) timers.delete(id);
-      else { timer.due = pageNow() + timer.period; arm(id, timer); }
-      if (typeof timer.handler === 'function') timer.handler.apply(window, timer.args);
-      else realSetTimeout(String(timer.handler), 0);  // setTimeout("code"): compiled as before
-    };
-    const schedule = (handler, delay, args, repeat) => {
-      const ms = Math.max(0, Number(delay) || 0);
-      const id = nextId++;
-      const timer = {handler, args, due: pageNow() + ms, period: repeat ? ms : null, real: 0};
-      timers.set(id, timer);
-      arm(id, timer);
-      return id;
-    };
-    const cancel = (id) => {
-      const timer = timers.get(id);
-      if (!timer) return;
-      realClearTimeout(timer.real);
-      timers.delete(id);
-    };
-    window.setTimeout = function setTimeout(handler, delay, ...args) {
-      return schedule(handler, delay, args, false);
-    };
-    window.setInterval = function setInterval(handler, delay, ...args) {
-      return schedule(handler, delay, args, true);
-    };
-    window.clearTimeout = function clearTimeout(id) { cancel(id); };
-    window.clearInterval = function clearInterval(id) { cancel(id); };
-    function Date(...args) {
-      if (!new.target) return new RealDate(realDateNow() + offset).toString();
-      if (args.length === 0) return Reflect.construct(RealDate, [realDateNow() + offset], new.target);
-      return Reflect.construct(RealDate, args, new.target);
-    }
-    Date.prototype = RealDate.prototype;
-    Date.now = function now() { return realDateNow() + offset; };
-    Date.parse = RealDate.parse;
-    Date.UTC = RealDate.UTC;
-    window.Date = Date;
-    performance.now = function now() { return realPerfNow() + offset; };
-    const warp = (ms) => {
-      offset += ms;
-      const now = pageNow();
-      for (const [id, timer] of timers) {
-        realClearTimeout(timer.real);
-        if (timer.due < now) timer.due = now;  // due: fires on the next turn, once
-        arm(id, timer);
-      }
-      for (let i = 0; i < window.frames.length; i++) {
-        try { const inner = window.frames[i][name]; if (inner) inner(ms); } catch (e) {}
-      }
-      return offset;
-    };
-    Object.defineProperty(window, name, {value: warp, enumerable: false});
-  }
-  const define = (proto, name, value) => {
+%(warp)s  const define = (proto, name, value) => {
     try {
       Object.defineProperty(proto, name, {get: () => value, configurable: true, enumerable: true});
     } catch (e) {}
@@ -414,6 +342,84 @@ _PAGE_SCRIPT = r"""
 })();
 """
 
+_WARP_SCRIPT = r"""
+  // Timers that can be run ahead: self[P.warp](ms) moves this global's clock (Date,
+  // performance.now) forward by ms and fires, once, every timer that became due, in a page
+  // or a dedicated worker. requestAnimationFrame keeps real time; so does everything until
+  // the first jump.
+  function installWarp(name) {
+    const G = globalThis;
+    const realSetTimeout = G.setTimeout.bind(G);
+    const realClearTimeout = G.clearTimeout.bind(G);
+    const RealDate = G.Date;
+    const realDateNow = RealDate.now.bind(RealDate);
+    const realPerfNow = performance.now.bind(performance);
+    const timers = new Map();
+    let offset = 0;
+    let nextId = 1;
+    const pageNow = () => realPerfNow() + offset;
+    const arm = (id, timer) => {
+      timer.real = realSetTimeout(() => fire(id), Math.max(0, timer.due - pageNow()));
+    };
+    const fire = (id) => {
+      const timer = timers.get(id);
+      if (!timer) return;
+      if (timer.period === null) timers.delete(id);
+      else { timer.due = pageNow() + timer.period; arm(id, timer); }
+      if (typeof timer.handler === 'function') timer.handler.apply(G, timer.args);
+      else realSetTimeout(String(timer.handler), 0);  // setTimeout("code"): compiled as before
+    };
+    const schedule = (handler, delay, args, repeat) => {
+      const ms = Math.max(0, Number(delay) || 0);
+      const id = nextId++;
+      const timer = {handler, args, due: pageNow() + ms, period: repeat ? ms : null, real: 0};
+      timers.set(id, timer);
+      arm(id, timer);
+      return id;
+    };
+    const cancel = (id) => {
+      const timer = timers.get(id);
+      if (!timer) return;
+      realClearTimeout(timer.real);
+      timers.delete(id);
+    };
+    G.setTimeout = function setTimeout(handler, delay, ...args) {
+      return schedule(handler, delay, args, false);
+    };
+    G.setInterval = function setInterval(handler, delay, ...args) {
+      return schedule(handler, delay, args, true);
+    };
+    G.clearTimeout = function clearTimeout(id) { cancel(id); };
+    G.clearInterval = function clearInterval(id) { cancel(id); };
+    function Date(...args) {
+      if (!new.target) return new RealDate(realDateNow() + offset).toString();
+      if (args.length === 0) return Reflect.construct(RealDate, [realDateNow() + offset], new.target);
+      return Reflect.construct(RealDate, args, new.target);
+    }
+    Date.prototype = RealDate.prototype;
+    Date.now = function now() { return realDateNow() + offset; };
+    Date.parse = RealDate.parse;
+    Date.UTC = RealDate.UTC;
+    G.Date = Date;
+    performance.now = function now() { return realPerfNow() + offset; };
+    const warp = (ms) => {
+      offset += ms;
+      const now = pageNow();
+      for (const [id, timer] of timers) {
+        realClearTimeout(timer.real);
+        if (timer.due < now) timer.due = now;  // due: fires on the next turn, once
+        arm(id, timer);
+      }
+      const frames = G.frames || [];  // a page's same-process frames; none in a worker
+      for (let i = 0; i < frames.length; i++) {
+        try { const inner = frames[i][name]; if (inner) inner(ms); } catch (e) {}
+      }
+      return offset;
+    };
+    Object.defineProperty(G, name, {value: warp, enumerable: false});
+  }
+"""
+
 _WORKER_SCRIPT = r"""
 (() => {
   const P = %(profile)s;
@@ -423,6 +429,7 @@ _WORKER_SCRIPT = r"""
       Object.defineProperty(nav, name, {get: () => value, configurable: true, enumerable: true});
     } catch (e) {}
   };
+%(warp)s  if (P.warp) installWarp(P.warp);
   if (P.cores !== null) define('hardwareConcurrency', P.cores);
   if (P.memory !== null) define('deviceMemory', P.memory);
 })();
@@ -456,16 +463,22 @@ def page_script(profile: BrowserProfile, warp: str | None = None) -> str:
     ``warp`` names the (hidden) function that runs the page's timers ahead; None leaves the
     page's timers and clock native.
     """
-    return own_script(_PAGE_SCRIPT % {"profile": _script_values(profile, warp)})
+    return own_script(
+        _PAGE_SCRIPT % {"profile": _script_values(profile, warp), "warp": _WARP_SCRIPT}
+    )
 
 
 def warp_call(warp: str, seconds: float) -> str:
     """The expression that runs the page's clock ``seconds`` ahead (see :func:`page_script`)."""
-    return own_script(f"window[{json.dumps(warp)}]({int(seconds * 1000)})")
+    return own_script(f"globalThis[{json.dumps(warp)}]({int(seconds * 1000)})")
 
 
-def worker_script(profile: BrowserProfile) -> str | None:
-    """JavaScript evaluated in each worker as it attaches; None when nothing needs changing."""
-    if profile.hardware_concurrency is None and profile.device_memory is None:
+def worker_script(profile: BrowserProfile, warp: str | None = None) -> str | None:
+    """JavaScript evaluated in each worker as it attaches; None when nothing needs changing.
+
+    ``warp`` (dedicated workers only) installs the same runnable-ahead timers as the page's.
+    """
+    if profile.hardware_concurrency is None and profile.device_memory is None and warp is None:
         return None
-    return own_script(_WORKER_SCRIPT % {"profile": _script_values(profile)})
+    values = _script_values(profile, warp)
+    return own_script(_WORKER_SCRIPT % {"profile": values, "warp": _WARP_SCRIPT})

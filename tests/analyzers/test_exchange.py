@@ -319,6 +319,46 @@ def test_exchange_without_cpu_is_suspicious_not_a_miner(ctx: AnalysisContext) ->
     assert analysis.reasons[-1] == "work/result exchange, but no sustained CPU"
 
 
+def throttled_main_cpu(timeline: tuple[float, ...]) -> CpuProfile:
+    """Main-thread CPU with the given per-second timeline, no workers."""
+    total = sum(timeline)
+    return CpuProfile(len(timeline), total, total * 0.9, 0.0, timeline=timeline)
+
+
+# A miner throttled to 5..10 % of one core, on the main thread, as measured (uneven seconds).
+SLOW_MINER = (0.06, 0.09, 0.07, 0.11, 0.06, 0.08, 0.07, 0.09)
+
+
+def test_exchange_with_a_throttled_miners_cpu_is_a_miner(ctx: AnalysisContext) -> None:
+    """A miner that slows itself far below a fifth of a core is still mining: the exchange goes
+    on and the CPU never stops; CPU alone (MS501) would not flag it, the exchange does."""
+    session = socket(POOL, mining_session(Traffic(), plain_json))
+    analysis = analyze_visit(visit(sockets=(session,), cpu=throttled_main_cpu(SLOW_MINER)), ctx)
+    (finding,) = [f for f in analysis.findings if f.rule_id == "MS310"]
+    assert finding.severity is Severity.HIGH
+    assert analysis.verdict is Verdict.MINER
+    assert finding.evidence["cpu"]["sustained"] is True
+
+
+@pytest.mark.parametrize(
+    "timeline",
+    [
+        pytest.param((0.02, 0.03, 0.01, 0.04, 0.02, 0.03, 0.02, 0.03), id="idle-page-level"),
+        pytest.param((0.09, 0.08, 0.1, 0.07, 0.08, 0.01, 0.0, 0.01), id="stopped"),
+        pytest.param((0.0, 0.0, 0.6, 0.0, 0.0, 0.01, 0.0, 0.0), id="one-burst"),
+    ],
+)
+def test_exchange_without_a_miners_pace_stays_suspicious(
+    ctx: AnalysisContext, timeline: tuple[float, ...]
+) -> None:
+    """Below 5 % of one core, CPU that stops, or one burst: no work going on beside the exchange."""
+    session = socket(POOL, mining_session(Traffic(), plain_json))
+    analysis = analyze_visit(visit(sockets=(session,), cpu=throttled_main_cpu(timeline)), ctx)
+    (finding,) = [f for f in analysis.findings if f.rule_id == "MS310"]
+    assert finding.severity is Severity.MEDIUM
+    assert analysis.verdict is Verdict.SUSPICIOUS
+
+
 def test_only_first_and_last_frames_kept_still_reads_as_ongoing(ctx: AnalysisContext) -> None:
     t = Traffic()
     early = mining_session(t, plain_json, jobs=2)

@@ -34,17 +34,13 @@ INDEPENDENT = ("families", "evasive")
 CORPORA = ("own", *INDEPENDENT)
 PARTS = ("tuned", "set-aside")
 PROFILES = ("desktop", "mobile", "scanner")
+NOT_JUDGED = "not judged"
 # Misses measured on the independent corpora, kept here (not in their manifests, which their
 # authors own): the test expects them to fail (strict), so it reports the day one is fixed.
 KNOWN_MISSES: dict[str, str] = {}
 # Pages whose verdict depends on how much CPU the 2-core machine left them; expected to fail
 # sometimes (non-strict), and reported, never "fixed" by tuning on a set-aside page.
-KNOWN_FLAKY = {
-    "evasive/set-aside/throttled-main-polling": (
-        "7 % of one core on the main thread sits at the edge of what 'sustained CPU' means: "
-        "measured 0.25 cores (miner) in some runs and 0.1 (MS310 medium, suspicious) in others"
-    ),
-}
+KNOWN_FLAKY: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
@@ -67,19 +63,29 @@ class LabelledPage:
 
     def expected(self, profile: str) -> str:
         """The verdict a scan with ``profile`` must give; for a gated miner seen by a profile
-        its gate keeps out, anything but ``miner`` (returned as ``"not miner"``)."""
+        its gate keeps out, anything but ``miner`` (returned as ``"not miner"``); for a
+        desktop page seen as a phone, ``"not judged"``.
+
+        A gate that waits for a person (a real browser, a mouse, a visible tab, more cores, a
+        minute) opens for the phone profile as for the laptop one, but whether a desktop
+        miner mines on a phone at all is the page's choice (WebMinePool's ``isMobile()``),
+        which the manifests do not record; so the mobile profile is judged on phone-only
+        miners and benign pages.
+        """
         if self.label != "miner":
             return "clean"
         if profile == self.profile:
             return "miner"
-        if profile == "scanner" and not self.gate:
-            return "miner"  # an ungated miner mines for whoever calls
-        if profile == "desktop" and self.profile == "mobile":
-            return "not miner"
-        return "not miner" if self.gate else "miner"
+        if profile == "scanner":
+            return "not miner" if self.gate else "miner"  # an ungated miner mines for anyone
+        if self.profile == "mobile":
+            return "not miner"  # a phone-only miner stays quiet for a laptop
+        return NOT_JUDGED
 
     def matches(self, verdict: str, profile: str) -> bool:
         want = self.expected(profile)
+        if want == NOT_JUDGED:
+            return True
         return verdict != "miner" if want == "not miner" else verdict == want
 
 

@@ -32,6 +32,7 @@ def test_each_profile_shows_its_own_browser_to_the_page_and_its_workers(tmp_path
                 "scan",
                 site.base_url,
                 site.url("late.html"),
+                site.url("late-worker.html"),
                 site.url("click.html"),
                 "--offline",
                 "--depth",
@@ -60,6 +61,7 @@ def test_each_profile_shows_its_own_browser_to_the_page_and_its_workers(tmp_path
     assert proc.returncode == 0, proc.stderr
     pages = json.loads(report.read_text("utf-8"))["pages"]
     late = {p["profile"]: p for p in pages if p["url"].endswith("late.html")}
+    late_worker = {p["profile"]: p for p in pages if p["url"].endswith("late-worker.html")}
     clicks = {p["profile"]: p for p in pages if p["url"].endswith("click.html")}
     pages = [p for p in pages if p["url"].endswith("/")]
     seen = {page["profile"]: json.loads(page["title"]) for page in pages}
@@ -91,6 +93,9 @@ def test_each_profile_shows_its_own_browser_to_the_page_and_its_workers(tmp_path
         assert page["watch"]["stop_reason"] in ("quiet", "max_dwell"), page["watch"]
     assert late["scanner"]["title"] == "waiting"  # the scanner waits like a crawler: not long
     assert late["scanner"]["watch"]["clock_advanced_seconds"] == 0
+    # A timer inside a dedicated worker runs ahead with the page's clock.
+    assert late_worker["desktop"]["title"] == "worker started", late_worker["desktop"]
+    assert late_worker["scanner"]["title"] == "waiting"
 
     # A person's idle click lands on empty space, never on the link or the form.
     desktop_click = clicks["desktop"]
