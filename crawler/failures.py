@@ -16,6 +16,8 @@ __all__ = ["ROBOTS_MESSAGE", "LoadFailure", "classify_failure", "refused_redirec
 ROBOTS_MESSAGE = "forbidden by robots.txt (use --ignore-robots to scan it anyway)"
 
 _NET_ERROR = re.compile(r"net::(ERR_[A-Z0-9_]+)")
+# Playwright, when a navigation turns into a download in a context that refuses downloads.
+_DOWNLOAD = re.compile(r"Failed to download (\S+?): Pass 'accept_downloads")
 
 # Chromium net error → (reason, what a user should read). Prefix rules follow below.
 _NET_ERRORS: dict[str, tuple[FailureReason, str]] = {
@@ -74,11 +76,23 @@ class LoadFailure:
     message: str  # one line
 
 
-def classify_failure(exc: BaseException | None) -> LoadFailure:
-    """Map an exception raised while loading a page to a reason and a one-line message."""
+def classify_failure(exc: BaseException | None, url: str | None = None) -> LoadFailure:
+    """Map an exception raised while loading ``url`` to a reason and a one-line message."""
     if exc is None:  # a Twisted Failure without a value: nothing to go on
         return LoadFailure(FailureReason.ERROR, "unknown error")
     text = _first_line(str(exc)) or type(exc).__name__
+    download = _DOWNLOAD.search(str(exc))
+    if download or "Download is starting" in text:
+        # Downloads are refused (accept_downloads off), so Playwright fails the navigation.
+        target = download.group(1) if download else url
+        if url is None or target is None or _same_url(target, url):
+            return LoadFailure(
+                FailureReason.NOT_HTML, "the server sent a file, not a page (not downloaded)"
+            )
+        return LoadFailure(
+            FailureReason.ERROR,
+            f"the page started a download of {target} while loading (refused, nothing written)",
+        )
     by_type = _classify_by_type(exc, text)
     if by_type is not None:
         return by_type
@@ -94,6 +108,10 @@ def classify_failure(exc: BaseException | None) -> LoadFailure:
     if any(marker in str(exc) for marker in _CRASH_MARKERS):
         return LoadFailure(FailureReason.CRASH, f"browser page crashed or closed: {text}")
     return LoadFailure(FailureReason.ERROR, f"{type(exc).__name__}: {text}")
+
+
+def _same_url(a: str, b: str) -> bool:
+    return a.split("#", 1)[0].rstrip("/") == b.split("#", 1)[0].rstrip("/")
 
 
 def refused_redirect(scheme: str) -> LoadFailure:

@@ -390,7 +390,7 @@ class MinerscanSpider(Spider):
         browser_died = page is not None and not await _browser_alive(page)
         await _close(page)
         await self.recycler.page_closed()
-        outcome = classify_failure(failure.value)
+        outcome = classify_failure(failure.value, task.url)
         if browser_died:
             outcome = BROWSER_DIED
         elif request.meta.get("playwright") and any(c in outcome.message for c in _ASK_WHY):

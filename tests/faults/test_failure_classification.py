@@ -39,3 +39,18 @@ def test_playwright_error_text_is_classified(text: str, reason: FailureReason, w
     failure = classify_failure(PlaywrightError(text))
     assert failure.reason is reason
     assert words in failure.message and "\n" not in failure.message
+
+
+def test_a_refused_download_is_not_html_when_it_is_the_page_itself() -> None:
+    text = (
+        "Page.goto: Failed to download http://h.localhost:1/doc.pdf: Pass 'accept_downloads=True'"
+        " when you are creating your browser context."
+    )
+    own = classify_failure(PlaywrightError(text), "http://h.localhost:1/doc.pdf")
+    assert own.reason is FailureReason.NOT_HTML and "not downloaded" in own.message
+    other = classify_failure(PlaywrightError(text), "http://h.localhost:1/page.html")
+    assert other.reason is FailureReason.ERROR
+    assert other.message == (
+        "the page started a download of http://h.localhost:1/doc.pdf while loading "
+        "(refused, nothing written)"
+    )
