@@ -110,7 +110,11 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        # IMMEDIATE takes the write lock at the start, waiting up to busy_timeout for it. A
+        # deferred transaction that read first and then writes fails at once with "database is
+        # locked" when another connection (the scan's writer thread beside a survey's feed)
+        # committed meanwhile: the busy handler cannot help a stale snapshot.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _json_fallback(value: Any) -> Any:
