@@ -134,7 +134,7 @@ class SiteServer(BackgroundServer):
         app.router.add_get(r"/status/{code:\d{3}}", self._status)
         app.router.add_get(r"/slow/{seconds:[0-9.]+}", self._slow)
         app.router.add_get("/redirect", self._redirect)
-        app.router.add_route("GET", "/{tail:.*}", self._static)
+        app.router.add_get("/{tail:.*}", self._static)  # HEAD too, as real servers do
         app.on_shutdown.append(self._close_sockets)
         return app
 

@@ -21,12 +21,6 @@ def paths(run) -> list[str]:
     return sorted(urlsplit(visit.url).path for visit in run.visits)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known regression since the fault-suite merge: file links (.pdf, .txt) reach the "
-    "browser instead of the HEAD probe; they are still NOT_HTML and never downloaded, but "
-    "without their status and content type",
-)
 def test_site_crawl_visits_each_same_site_page_once(site, run_crawl, fast_config) -> None:
     run = run_crawl(fast_config(site.base_url, depth=2))
 
