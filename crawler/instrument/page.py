@@ -62,6 +62,7 @@ _UNSTICK_INTERVAL = 1.0
 _CLOCK_STEP = 15.0
 _CLOCK_PERIOD = 0.5
 _CLOCK_CALL_TIMEOUT = 1.0
+_CLOCK_MISSES = 6  # unanswered jumps in a row after which a worker keeps its own time
 
 
 class PageInstrumentation:
@@ -359,28 +360,76 @@ class PageInstrumentation:
         """Run the page's clock ahead in steps until ``clock_ahead`` seconds are gone.
 
         Each jump fires every due timer once, so an interval or a throttling loop runs a
-        little more often, never in a burst; dedicated workers jump with the page (shared and
-        service workers keep real time). A page that does not
-        answer (a spinning main thread) is left at the time it reached.
+        little more often, never in a burst. Cross-site frames jump with the page. Each
+        dedicated worker has its own ``clock_ahead``, counted from its first jump that it
+        answered: a worker started late, or slow to run its script on a loaded machine,
+        still gets its minute (shared and service workers keep real time). A page that does
+        not answer (a spinning main thread) is left at the time it reached; a worker that
+        does not answer a few jumps in a row is left too.
         """
         tree, warp = self._tree, self._warp
         if tree is None or warp is None:
             return
-        while self._clock_advanced < self.options.clock_ahead - 1e-6:
-            await asyncio.sleep(_CLOCK_PERIOD)
-            amount = min(_CLOCK_STEP, self.options.clock_ahead - self._clock_advanced)
-            call = {"expression": warp_call(warp, amount), "returnByValue": True}
-            # Cross-site frames run their own copy in their own process; dedicated workers
-            # got theirs when they attached.
+        budget = self.options.clock_ahead
+        workers: dict[Target, list[float]] = {}  # worker -> [seconds advanced, misses]
+        page_going = True
+        while True:
             for child in tree.targets:
-                if child.type in ("iframe", "worker") and not child.detached:
-                    child.post("Runtime.evaluate", dict(call))
-            reply = await tree.root.send("Runtime.evaluate", call, timeout=_CLOCK_CALL_TIMEOUT)
-            result = (reply or {}).get("result") or {}
-            if not isinstance(result.get("value"), (int, float)):
-                log.debug("clock warp stopped on %s: %s", self.page_url, reply)
+                if child.type == "worker" and not child.detached:
+                    workers.setdefault(child, [0.0, 0.0])
+            going = [
+                w
+                for w, (done, misses) in workers.items()
+                if not w.detached and done < budget - 1e-6 and misses < _CLOCK_MISSES
+            ]
+            if not page_going and not going:
                 return
-            self._clock_advanced += amount
+            await asyncio.sleep(_CLOCK_PERIOD)
+            calls = []
+            if page_going:
+                amount = min(_CLOCK_STEP, budget - self._clock_advanced)
+                call = {"expression": warp_call(warp, amount), "returnByValue": True}
+                # Cross-site frames run their own copy in their own process.
+                for child in tree.targets:
+                    if child.type == "iframe" and not child.detached:
+                        child.post("Runtime.evaluate", dict(call))
+                calls.append(
+                    (
+                        None,
+                        amount,
+                        tree.root.send("Runtime.evaluate", call, timeout=_CLOCK_CALL_TIMEOUT),
+                    )
+                )
+            for worker in going:
+                amount = min(_CLOCK_STEP, budget - workers[worker][0])
+                call = {"expression": warp_call(warp, amount), "returnByValue": True}
+                calls.append(
+                    (
+                        worker,
+                        amount,
+                        worker.send("Runtime.evaluate", call, timeout=_CLOCK_CALL_TIMEOUT),
+                    )
+                )
+            replies = await asyncio.gather(*(c for _, _, c in calls), return_exceptions=True)
+            for (worker, amount, _), reply in zip(calls, replies, strict=True):
+                value = (
+                    ((reply or {}).get("result") or {}).get("value")
+                    if isinstance(reply, dict)
+                    else None
+                )
+                answered = isinstance(value, (int, float))
+                if worker is None:
+                    if not answered:
+                        log.debug("clock warp stopped on %s: %s", self.page_url, reply)
+                        page_going = False
+                        continue
+                    self._clock_advanced += amount
+                    page_going = self._clock_advanced < budget - 1e-6
+                elif answered:
+                    workers[worker][0] += amount
+                    workers[worker][1] = 0.0
+                else:  # not yet running its script, or busy: try again, a few times
+                    workers[worker][1] += 1
 
     def _starved_for(self, elapsed: float) -> bool:
         """Whether a working page the machine starved still needs watching: it got a fraction
