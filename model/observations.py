@@ -55,6 +55,9 @@ class ScriptObservation:
     size: int  # full size in bytes, even when ``body`` was capped
     body: bytes | None = None  # None when not captured; may be truncated to the body cap
     truncated: bool = False
+    # The script whose code added this one at run time (inserted an inline <script>, called
+    # eval / new Function), from the engine's stack when it compiled it; None otherwise.
+    initiator_script: str | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,9 @@ class RequestObservation:
     third_party: bool = False  # registrable domain differs from the visited page's
     failure: str | None = None  # network error text, when it failed
     time: float | None = None  # seconds since the visit started, when it was sent
+    # For a script fetched because another script inserted its tag: that script's URL (the
+    # request's initiator stack). None for tags in the served HTML (the parser loaded them).
+    initiator_script: str | None = None
     # Bodies are kept for fetch/XHR/beacon calls only (capped, and only the first and the
     # most recent calls per endpoint), so a miner polling for work over HTTP can be read.
     request_body: HttpBody | None = None

@@ -130,6 +130,7 @@ class ScriptRow(Base):
         String(64), ForeignKey("bodies.sha256"), index=True
     )
     truncated: Mapped[bool] = mapped_column(Boolean)
+    initiator_script: Mapped[str | None] = mapped_column(PageText)  # who added it at run time
 
 
 class RequestRow(Base):
@@ -147,6 +148,7 @@ class RequestRow(Base):
     third_party: Mapped[bool] = mapped_column(Boolean)
     failure: Mapped[str | None] = mapped_column(PageText)
     time: Mapped[float | None] = mapped_column(Double)
+    initiator_script: Mapped[str | None] = mapped_column(PageText)  # script that inserted its tag
     # fetch/XHR/beacon bodies, capped: {"text", "size", "binary", "truncated"}
     request_body: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)
     response_body: Mapped[dict[str, Any] | None] = mapped_column(NullableJSON)

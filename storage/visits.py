@@ -128,6 +128,7 @@ def _script_row(seq: int, s: ScriptObservation, body_key: str | None) -> ScriptR
         size=s.size,
         body_sha256=body_key,
         truncated=s.truncated,
+        initiator_script=s.initiator_script,
     )
 
 
@@ -140,6 +141,7 @@ def _script(row: ScriptRow, bodies: Bodies) -> ScriptObservation:
         size=row.size,
         body=bodies.get(row.body_sha256) if row.body_sha256 is not None else None,
         truncated=row.truncated,
+        initiator_script=row.initiator_script,
     )
 
 
@@ -154,6 +156,7 @@ def _request_row(seq: int, r: RequestObservation) -> RequestRow:
         third_party=r.third_party,
         failure=r.failure,
         time=r.time,
+        initiator_script=r.initiator_script,
         request_body=asdict(r.request_body) if r.request_body is not None else None,
         response_body=asdict(r.response_body) if r.response_body is not None else None,
     )
@@ -169,6 +172,7 @@ def _request(row: RequestRow) -> RequestObservation:
         third_party=row.third_party,
         failure=row.failure,
         time=row.time,
+        initiator_script=row.initiator_script,
         request_body=_http_body(row.request_body),
         response_body=_http_body(row.response_body),
     )

@@ -28,7 +28,7 @@ import tldextract
 from model.observations import HttpBody, RequestObservation
 
 from .retention import HeadTail, http_body
-from .targets import Target, TargetTree
+from .targets import Target, TargetTree, initiator_script_url
 
 log = logging.getLogger(__name__)
 
@@ -144,6 +144,8 @@ class RequestRecorder:
         self._by_playwright: dict[int, _Request] = {}
         self._by_cdp: dict[tuple[str, str], _Request] = {}
         self._endpoints: dict[str, HeadTail[_Request]] = {}
+        # script URL -> the script that inserted its tag (CDP initiator; Playwright has none)
+        self._script_initiators: dict[str, str] = {}
         self._reads: set[asyncio.Task[Any]] = set()
         self._read_slots = asyncio.Semaphore(_CONCURRENT_READS)
         self.watch(tree)
@@ -293,6 +295,7 @@ class RequestRecorder:
 
     def _cdp_request(self, target: Target, params: dict[str, Any]) -> None:
         if not target.is_worker:
+            self._note_script_initiator(params)
             return  # page and frame requests come from Playwright
         request = params.get("request") or {}
         url = request.get("url", "")
@@ -315,6 +318,16 @@ class RequestRecorder:
                 record.request_body = http_body(data, self._body_bytes)
             elif request.get("hasPostData"):
                 self._read(record, self._cdp_read_post(record, target, params))
+
+    def _note_script_initiator(self, params: dict[str, Any]) -> None:
+        """Remember which script inserted the tag of a script the page fetched."""
+        initiator = params.get("initiator") or {}
+        if params.get("type") != "Script" or initiator.get("type") != "script":
+            return  # the HTML parser's own tags, preloads, and everything not a script
+        url = str((params.get("request") or {}).get("url", ""))
+        who = initiator_script_url(initiator)
+        if url and who and who != url and len(self._script_initiators) < _MAX_REQUESTS:
+            self._script_initiators.setdefault(url, who)
 
     async def _cdp_read_post(
         self, record: _Request, target: Target, params: dict[str, Any]
@@ -428,8 +441,7 @@ class RequestRecorder:
             paired.add(id(best))
         return best
 
-    @staticmethod
-    def _observation(record: _Request, page_url: str) -> RequestObservation:
+    def _observation(self, record: _Request, page_url: str) -> RequestObservation:
         context = record.context if isinstance(record.context, str) else record.context.context
         return RequestObservation(
             url=record.url,
@@ -440,6 +452,11 @@ class RequestRecorder:
             third_party=is_third_party(record.url, page_url),
             failure=record.failure,
             time=record.time,
+            initiator_script=(
+                self._script_initiators.get(record.url)
+                if record.resource_type == "script"
+                else None
+            ),
             request_body=record.request_body,
             response_body=record.response_body,
         )

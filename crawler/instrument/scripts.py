@@ -17,7 +17,7 @@ from typing import Any
 
 from model.observations import ScriptKind, ScriptObservation, WasmModule, sha256_hex
 
-from .targets import Target, TargetTree
+from .targets import Target, TargetTree, initiator_script_url
 from .wasm_sections import WasmInterface, read_interface
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class _ParsedScript:
     has_source_url: bool
     is_wasm: bool
     length: int
+    initiator: str | None = None  # the script whose code compiled this one (insert, eval)
     # What was captured, already cut to the body cap: the full source is hashed, measured
     # (and for wasm, its interface read) the moment it arrives, then dropped.
     source: bytes | None = None
@@ -84,6 +85,7 @@ class ScriptRecorder:
             has_source_url=bool(params.get("hasSourceURL")),
             is_wasm=params.get("scriptLanguage") == "WebAssembly",
             length=int(params.get("length", 0) or 0),
+            initiator=_initiator(params, url),
         )
         self._scripts.append(script)
         self._fetches.append(self._tree.spawn(self._fetch(script, params.get("scriptId", ""))))
@@ -151,7 +153,12 @@ class ScriptRecorder:
         )
         if script.source is None:
             return ScriptObservation(
-                kind=kind, url=url, context=script.target.context, sha256="", size=script.length
+                kind=kind,
+                url=url,
+                context=script.target.context,
+                sha256="",
+                size=script.length,
+                initiator_script=script.initiator,
             )
         return ScriptObservation(
             kind=kind,
@@ -161,6 +168,7 @@ class ScriptRecorder:
             size=script.size,
             body=script.source,
             truncated=script.size > len(script.source),
+            initiator_script=script.initiator,
         )
 
     def wasm_modules(self) -> tuple[WasmModule, ...]:
@@ -214,3 +222,13 @@ def classify(script: _ParsedScript, document_urls: set[str]) -> ScriptKind:
     ):
         return ScriptKind.INLINE
     return ScriptKind.EXTERNAL
+
+
+def _initiator(params: dict[str, Any], url: str) -> str | None:
+    """The script on top of the engine's stack when this one was compiled: whoever inserted an
+    inline ``<script>`` or called eval / new Function. Parsed HTML and fetched files have none."""
+    stack = params.get("stackTrace")
+    if not isinstance(stack, dict):
+        return None
+    who = initiator_script_url({"stack": stack})
+    return who if who and who != url else None

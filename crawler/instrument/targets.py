@@ -281,3 +281,14 @@ def monotonic_clock() -> Callable[[], float]:
     """Seconds since the call, the time base of every observation of one visit."""
     start = time.monotonic()
     return lambda: time.monotonic() - start
+
+
+def initiator_script_url(initiator: dict[str, Any]) -> str | None:
+    """The innermost script URL on the opener's stack (async parents included)."""
+    stack: dict[str, Any] | None = initiator.get("stack")
+    while stack:
+        for frame in stack.get("callFrames") or ():
+            if frame.get("url"):
+                return str(frame["url"])
+        stack = stack.get("parent")
+    return initiator.get("url") or None

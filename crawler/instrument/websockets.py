@@ -17,7 +17,7 @@ from typing import Any
 from model.observations import FrameDirection, WebSocketFrame, WebSocketSession
 
 from .retention import HeadTail
-from .targets import Target, TargetTree
+from .targets import Target, TargetTree, initiator_script_url
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +53,6 @@ class _SocketLog:
     def total(self, direction: FrameDirection) -> int:
         window = self.kept.get(direction)
         return window.total if window is not None else 0
-
-
-def initiator_script_url(initiator: dict[str, Any]) -> str | None:
-    """The innermost script URL on the opener's stack (async parents included)."""
-    stack: dict[str, Any] | None = initiator.get("stack")
-    while stack:
-        for frame in stack.get("callFrames") or ():
-            if frame.get("url"):
-                return str(frame["url"])
-        stack = stack.get("parent")
-    return initiator.get("url") or None
 
 
 class WebSocketRecorder:

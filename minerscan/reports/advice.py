@@ -39,7 +39,9 @@ def evidence_items(page: PageResult, finding: Finding) -> list[EvidenceItem]:
     for script in scripts[:3]:
         what = script.url or f"{script.kind.value} script in {script.context}"
         items.append(EvidenceItem("script", f"{what} (sha256 {script.sha256[:16]}…)"))
-        where = injection_of(page.visit, script.url, script.kind.value, script.context)
+        where = injection_of(
+            page.visit, script.url, script.kind.value, script.context, script.initiator_script
+        )
         items.append(EvidenceItem("injected", where.text))
     if not scripts and ev.get("source") == "script" and ev.get("kind"):
         where = injection_of(
@@ -126,7 +128,8 @@ def advice_for(page: PageResult, findings: list[Finding]) -> Advice:
         actions.append(f"Remove the script {url}: {where.text}.")
     inline = [s for f in findings for s in flagged_scripts(visit, f.evidence) if not s.url]
     if inline:
-        where = injection_of(visit, "", inline[0].kind.value, inline[0].context)
+        first = inline[0]
+        where = injection_of(visit, "", first.kind.value, first.context, first.initiator_script)
         actions.append(f"Remove the inline snippet: {where.text}.")
     for host in sorted(bad_connects):
         actions.append(f"Block {host}: the page sent mining work there.")

@@ -77,6 +77,7 @@ def _scripts(scan_id: int, page: PageResult) -> Iterator[Row]:
             "size": s.size,
             "third_party": is_third_party(s.url, page.visit),
             "truncated": s.truncated,
+            "initiator_script": s.initiator_script,
         }
 
 
@@ -92,6 +93,7 @@ def _requests(scan_id: int, page: PageResult) -> Iterator[Row]:
             "third_party": r.third_party,
             "failure": r.failure,
             "time": r.time,
+            "initiator_script": r.initiator_script,
         }
 
 
@@ -206,9 +208,20 @@ COLUMNS: dict[str, list[str]] = {
         "peak_workers",
     ],
     "findings": _BASE + ["rule_id", "severity", "title", "confidence", "fingerprint", "evidence"],
-    "scripts": _BASE + ["url", "kind", "context", "sha256", "size", "third_party", "truncated"],
+    "scripts": _BASE
+    + ["url", "kind", "context", "sha256", "size", "third_party", "truncated", "initiator_script"],
     "requests": _BASE
-    + ["url", "resource_type", "method", "status", "context", "third_party", "failure", "time"],
+    + [
+        "url",
+        "resource_type",
+        "method",
+        "status",
+        "context",
+        "third_party",
+        "failure",
+        "time",
+        "initiator_script",
+    ],
     "websockets": _BASE
     + [
         "url",

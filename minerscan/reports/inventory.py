@@ -36,6 +36,7 @@ def script_records(visit: PageVisit) -> list[dict[str, Any]]:
             "sha256": s.sha256,
             "size": s.size,
             "third_party": is_third_party(s.url, visit),
+            "added_by": s.initiator_script or (inserted_by(visit, s.url) if s.url else None),
         }
         for s in visit.scripts
     ]
@@ -56,11 +57,30 @@ class Injection:
     text: str  # one sentence for a person
 
 
+def inserted_by(visit: PageVisit, script_url: str) -> str | None:
+    """The script that inserted the tag of ``script_url`` at run time, as the browser saw it."""
+    for request in visit.requests:
+        if request.url == script_url and request.initiator_script:
+            return request.initiator_script
+    return None
+
+
 def injection_of(
-    visit: PageVisit, script_url: str, kind: str = "", context: str = "page"
+    visit: PageVisit,
+    script_url: str,
+    kind: str = "",
+    context: str = "page",
+    initiator: str | None = None,
 ) -> Injection:
-    """Read the DOM inventories: served HTML versus the DOM after the scripts ran."""
+    """Read the DOM inventories (served HTML versus the DOM after the scripts ran) and who the
+    browser saw add the script: ``initiator`` for inline and eval'd code, the request's
+    initiator for a fetched file."""
     page = visit.final_url or visit.url
+    if script_url and initiator is None:
+        initiator = inserted_by(visit, script_url)
+    by = f" by {initiator}" if initiator else ""
+    if initiator and initiator in (page, visit.url):  # the stack's URL for an inline block
+        by = f" by an inline script of {page}"
     if context.startswith(("worker:", "shared_worker:", "service_worker:")) or kind == "worker":
         starter = context.partition(":")[2] or script_url
         return Injection("worker", f"runs in a worker ({starter}) started by the page's scripts")
@@ -70,6 +90,11 @@ def injection_of(
     if script_url:
         if script_url in dom.served.script_srcs:
             return Injection("served_html", f"a <script src> tag in the HTML served for {page}")
+        if initiator:
+            return Injection(
+                "runtime",
+                f"added at run time{by}: the served HTML of {page} has no tag for it",
+            )
         if script_url in dom.injected_script_srcs:
             loaders = [s for s in dom.served.script_srcs if s != script_url]
             hint = f"; the served HTML loads {', '.join(loaders[:3])}" if loaders else ""
@@ -80,6 +105,8 @@ def injection_of(
             )
         return Injection("runtime", "loaded by another script (no <script> tag carried it)")
     if kind == "inline":
+        if initiator:
+            return Injection("runtime", f"an inline script added to the page at run time{by}")
         if dom.served.inline_scripts:
             return Injection("served_html", f"an inline <script> in the HTML served for {page}")
         if dom.served.inline_handlers:  # on*= attributes run as inline scripts
@@ -88,7 +115,10 @@ def injection_of(
             )
         return Injection("runtime", "an inline script added to the page at run time")
     if kind == "eval":
-        return Injection("runtime", "code evaluated at run time (eval / new Function)")
+        return Injection(
+            "runtime",
+            f"code added at run time (eval, new Function or an inserted inline script){by}",
+        )
     return Injection("unknown", "where it came from was not recorded")
 
 

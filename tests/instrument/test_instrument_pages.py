@@ -33,6 +33,7 @@ CASES = (
     "service-worker",
     "throttled-worker",
     "benign",
+    "inserted-scripts",
 )
 OPTIONS = InstrumentOptions(dwell=4.0, max_dwell=8.0)
 # The delayed-start case checks that late workers extend the dwell in real time, so its
@@ -174,6 +175,25 @@ def test_eval_loader_body_is_recorded(visits, pool):
     assert any(b"case-h-eval-loader" in (s.body or b"") for s in evals)
     assert all(s.url == "" and s.context == "page" for s in evals)
     assert _sent_login(_pool_socket(visit, pool.ws_url))
+
+
+def test_scripts_added_at_run_time_name_the_script_that_added_them(visits, site):
+    """What the HTML report's "injected" line reads: which script put the code in the page."""
+    visit = visits["inserted-scripts"].result
+    loader, added = site.url("inserted-scripts/loader.js"), site.url("inserted-scripts/added.js")
+    fetched = [r for r in visit.requests if r.url == added]
+    assert fetched and fetched[0].initiator_script == loader, visit.requests
+    # The inline script it inserted and the line it eval'd: V8 names neither (no URL), but
+    # its stack when it compiled them says who.
+    runtime = {
+        s.body: s.initiator_script
+        for s in visit.scripts
+        if not s.url and b"by loader.js" in (s.body or b"")
+    }
+    assert len(runtime) == 2 and set(runtime.values()) == {loader}, visit.scripts
+    # The tags the HTML parser met carry no initiator: the served HTML is where they live.
+    assert next(r for r in visit.requests if r.url == loader).initiator_script is None
+    assert next(s for s in visit.scripts if s.url == loader).initiator_script is None
 
 
 def test_service_worker_is_seen_with_its_socket(visits, pool, site):

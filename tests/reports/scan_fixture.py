@@ -111,7 +111,12 @@ def miner_page() -> tuple[PageVisit, PageAnalysis]:
             _script(ScriptKind.WORKER, worker_url, f"worker:{worker_url}", WORKER_JS),
             _script(ScriptKind.EXTERNAL, "https://cdn.example.net/lib.js", "page", APP_JS[:20]),
         ),
-        requests=(RequestObservation(miner_url, "script", status=200),),
+        # The loader inserted the miner's tag after load: the browser saw who.
+        requests=(
+            RequestObservation(
+                miner_url, "script", status=200, initiator_script=f"{SITE}/static/loader.js"
+            ),
+        ),
         websockets=(
             WebSocketSession(
                 POOL,

@@ -207,7 +207,8 @@ def test_markdown_has_summary_advice_and_every_page(stored_scan: ScanResult) -> 
     assert text.startswith("## minerscan scan")
     assert "1 miner, 1 suspicious, 1 clean, 1 failed" in text
     assert "**What to do**" in text and "Content-Security-Policy" in text
-    assert "added at run time" in text  # the injected miner is located
+    # The injected miner is located, down to the script that inserted its tag.
+    assert "added at run time by http\\://127.0.0.1\\:8000/static/loader.js" in text
     assert text.count("\n| ") >= 4 + 1  # the every-page table
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -11,6 +12,7 @@ import pytest
 from analyzers.base import Finding, PageAnalysis, Severity, Verdict
 from minerscan.reports.advice import advice_for
 from minerscan.reports.fingerprint import fingerprint
+from minerscan.reports.inventory import injection_of, script_records
 from minerscan.reports.triage import (
     Suppression,
     Triage,
@@ -159,3 +161,45 @@ def test_csp_note_says_when_self_cannot_help() -> None:
     f = Finding("MS201", Severity.HIGH, "x", {"source": "script", "url": own, "sha256": "c" * 64})
     advice = advice_for(PageResult(1, visit, PageAnalysis(Verdict.MINER, 1.0, (f,))), [f])
     assert "only removing it helps" in advice.csp_note
+
+
+def _runtime_visit() -> PageVisit:
+    """The served HTML carries loader.js only; the loader added the rest."""
+    loader, added = f"{PAGE}loader.js", "https://coin.minerhost.example/m.js"
+    return PageVisit(
+        url=PAGE,
+        final_url=PAGE,
+        scripts=(
+            ScriptObservation(ScriptKind.EXTERNAL, loader, "page", "a" * 64, 10),
+            ScriptObservation(ScriptKind.EXTERNAL, added, "page", "b" * 64, 10),
+            ScriptObservation(ScriptKind.EVAL, "", "page", "c" * 64, 10, initiator_script=loader),
+            ScriptObservation(ScriptKind.EVAL, "", "page", "d" * 64, 10, initiator_script=PAGE),
+        ),
+        requests=(
+            RequestObservation(loader, "script"),
+            RequestObservation(added, "script", initiator_script=loader),
+        ),
+        dom=DomSnapshot(
+            served=DomInventory(script_srcs=(loader,)),
+            rendered=DomInventory(script_srcs=(loader, added)),
+        ),
+    )
+
+
+def test_injection_names_the_script_that_added_code_at_run_time() -> None:
+    visit = _runtime_visit()
+    loader = f"{PAGE}loader.js"
+    tag = injection_of(visit, "https://coin.minerhost.example/m.js", "external")
+    assert tag.where == "runtime" and f"added at run time by {loader}" in tag.text
+    evald = injection_of(visit, "", "eval", initiator=loader)
+    assert evald.where == "runtime" and evald.text.endswith(f"by {loader}")
+    # An inline block's stack names its document: say so rather than name the page as a script.
+    inline = injection_of(visit, "", "eval", initiator=PAGE)
+    assert inline.text.endswith(f"by an inline script of {PAGE}")
+    served = injection_of(visit, loader, "external")
+    assert served.where == "served_html"
+    # Nobody seen (an older database): the DOM comparison still says it was added at run time.
+    unseen = replace(visit, requests=())
+    assert "a script inserted it after load" in injection_of(unseen, visit.scripts[1].url).text
+    # The JSON inventory carries the same answer for every script.
+    assert [r["added_by"] for r in script_records(visit)] == [None, loader, loader, PAGE]

@@ -1,0 +1,1 @@
+window.addedByTag = 'fetched because loader.js inserted its tag';
