@@ -49,6 +49,7 @@ class VisitSink:
         *,
         on_loop: bool = False,
         on_idle: Callable[[], None] | None = None,
+        on_scheduled: Callable[[int], None] | None = None,
     ) -> None:
         if capacity < 1:
             raise ValueError("the visit queue needs room for at least one visit")
@@ -56,6 +57,8 @@ class VisitSink:
         self.capacity = capacity
         self.on_loop = on_loop
         self.on_idle = on_idle  # called on the delivery thread when no visit came for a while
+        # Told (on the loop) how many visits the crawl scheduled, or gave up on (negative).
+        self.on_scheduled = on_scheduled
         self.pages = 0
         self.failed = 0
         self.error: BaseException | None = None
@@ -65,6 +68,14 @@ class VisitSink:
         self._thread: threading.Thread | None = None
         self._slots: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+
+    def scheduled(self, visits: int) -> None:
+        """The crawl scheduled ``visits`` more visits (fewer, when negative), for a progress bar."""
+        if self.on_scheduled is not None and visits:
+            try:
+                self.on_scheduled(visits)
+            except Exception as exc:  # noqa: BLE001 - a progress display never stops a crawl
+                logger.debug("progress display failed: %r", exc)
 
     def deliver(self, visit: PageVisit) -> bool:
         """Call ``on_visit`` now; False when it failed (now or after an earlier failure)."""

@@ -71,6 +71,7 @@ def crawl(
     queue_size: int = DEFAULT_CAPACITY,
     deliver_on_loop: bool = False,
     on_idle: Callable[[], None] | None = None,
+    on_scheduled: Callable[[int], None] | None = None,
 ) -> CrawlStats:
     """Crawl ``config.targets``, calling ``on_visit`` for every visit as soon as it is complete.
 
@@ -78,7 +79,8 @@ def crawl(
     were observed; when ``queue_size`` visits wait for it the crawl waits too (see
     crawler/pipeline.py). Every visit observed has been handed to it when ``crawl`` returns.
     ``on_idle`` is called on that thread when no visit came for half a second (the scan
-    records finished analyses then). ``deliver_on_loop`` calls ``on_visit`` on the browser's
+    records finished analyses then). ``on_scheduled`` is told, on the browser's loop, how many
+    visits were scheduled as the crawl finds them (negative: given up on). ``deliver_on_loop`` calls ``on_visit`` on the browser's
     loop instead (for comparisons only).
 
     With a ``feed`` (crawler.frontier), the sites come from it instead, batch after batch,
@@ -95,7 +97,13 @@ def crawl(
     from crawler.spider import MinerscanSpider
 
     browser = find_browser(config.browser_path)
-    sink = VisitSink(on_visit, queue_size, on_loop=deliver_on_loop, on_idle=on_idle)
+    sink = VisitSink(
+        on_visit,
+        queue_size,
+        on_loop=deliver_on_loop,
+        on_idle=on_idle,
+        on_scheduled=on_scheduled,
+    )
     if not config.targets and feed is None:
         return CrawlStats(pages=0, failed=0, interrupted=False, browser=browser.describe())
     close_reasons: list[str] = []

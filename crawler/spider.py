@@ -173,6 +173,7 @@ class MinerscanSpider(Spider):
         pending = [task for task in tasks if not self._visited_before(task)]
         if not pending:
             return [self._reseed_request(tasks[0])]
+        self.sink.scheduled(len(pending))
         if _looks_like_file(tasks[0].url):
             return [self._probe_request(task) for task in pending]
         return [self._page_request(task) for task in pending]
@@ -401,6 +402,7 @@ class MinerscanSpider(Spider):
         if outcome.reason is FailureReason.ROBOTS:
             self.frontier.refund(task.url, task.site)
             if task.depth > 0:
+                self.sink.scheduled(-1)
                 return  # an ordinary link robots.txt forbids: simply not visited
         started = load.started_at if load else request.meta.get("started_at", time.time())
         visit = PageVisit(url=task.url, depth=task.depth, started_at=started, profile=task.profile)

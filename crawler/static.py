@@ -91,6 +91,7 @@ def crawl_static(
     *,
     deliver_on_loop: bool = False,
     on_idle: Callable[[], None] | None = None,
+    on_scheduled: Callable[[int], None] | None = None,
 ) -> CrawlStats:
     """Like :func:`crawler.run.crawl`, without a browser: never looks for or starts Chromium.
 
@@ -100,7 +101,7 @@ def crawl_static(
         raise ValueError("a survey renders its sites; run `scan --static` for a static pass")
     from scrapy.crawler import CrawlerProcess
 
-    sink = VisitSink(on_visit, on_loop=deliver_on_loop, on_idle=on_idle)
+    sink = VisitSink(on_visit, on_loop=deliver_on_loop, on_idle=on_idle, on_scheduled=on_scheduled)
     if not config.targets:
         return CrawlStats(pages=0, failed=0, interrupted=False, browser=STATIC_BROWSER)
     close_reasons: list[str] = []
@@ -262,6 +263,8 @@ class StaticSpider(Spider):
             return None
         task = PageTask(url=strip_fragment(url), site=site, depth=depth, profile=STATIC_PROFILE)
         again = canonical_url(task.url) in self.skip  # stored by an interrupted run: links only
+        if not again:
+            self.sink.scheduled(1)
         return Request(
             task.url,
             callback=self._links_only if again else self._page,
@@ -400,6 +403,7 @@ class StaticSpider(Spider):
         if outcome.reason is FailureReason.ROBOTS:
             self.budget.refund(task.site)
             if task.depth > 0:
+                self.sink.scheduled(-1)
                 return  # a link robots.txt forbids is simply not visited
         yield PageVisit(
             url=task.url,

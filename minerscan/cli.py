@@ -352,7 +352,9 @@ def _scan_and_report(config: ScanConfig, fmt: Any, output: Any) -> int:
         )
         try:
             with _scan_progress(config) as bar:
-                outcome = run_scan(config, store, context, progress=bar.page)
+                outcome = run_scan(
+                    config, store, context, progress=bar.page, scheduled=bar.scheduled
+                )
         except VisitSinkError as exc:
             click.echo(
                 f"minerscan: error: could not store a page visit: {exc.__cause__ or exc}; "

@@ -44,7 +44,13 @@ def plain_line(visit: Any, analysis: Any) -> str:
 
 
 class ScanProgress:
-    """Counts pages, failures and findings as they are analysed; draws them."""
+    """Counts pages, failures and findings as they are analysed; draws them.
+
+    ``page`` is called from the scan's writer thread as each visit is stored; ``scheduled``
+    from the crawler's loop as it schedules visits (links found, robots.txt refusals), which
+    makes the bar's total the pages known so far and "queued" those not done yet.
+    ``expected_pages`` (the page budget) is the total until the crawl has said anything.
+    """
 
     def __init__(
         self, mode: ProgressMode, expected_pages: int, stream: IO[str] | None = None
@@ -52,6 +58,7 @@ class ScanProgress:
         self.stream = stream or sys.stderr
         self.mode = mode
         self.done = self.failed = self.findings = self.flagged = 0
+        self.known = 0  # visits the crawl scheduled so far
         is_tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self.bar = mode is ProgressMode.ALWAYS or (mode is ProgressMode.AUTO and is_tty)
         self._progress: Progress | None = None
@@ -95,8 +102,26 @@ class ScanProgress:
             self._progress.update(self._task, total=self.done, completed=self.done)
             self._progress.stop()
 
+    @property
+    def queued(self) -> int:
+        """Scheduled visits not stored yet (waiting, or in the browser now)."""
+        return max(self.known - self.done, 0)
+
     def counts(self) -> str:
-        return f"{self.failed} failed, {self.flagged} flagged, {self.findings} findings"
+        return (
+            f"{self.queued} queued, {self.failed} failed, {self.flagged} flagged, "
+            f"{self.findings} findings"
+        )
+
+    def _total(self) -> int:
+        return max(self.known, self.done) if self.known else max(self._expected, self.done)
+
+    def scheduled(self, visits: int) -> None:
+        self.known = max(self.known + visits, 0)
+        if self._progress is not None:
+            self._progress.update(
+                self._task, total=self._total(), counts=self.counts(), refresh=True
+            )
 
     def page(self, visit: Any, analysis: Any) -> None:
         self.done += 1
@@ -111,5 +136,10 @@ class ScanProgress:
             return
         if verdict in FLAGGED or verdict == "failed":  # the pages worth a line above the bar
             self._progress.console.print(Text(plain_line(visit, analysis)))
-        total = max(self._expected, self.done)
-        self._progress.update(self._task, completed=self.done, total=total, counts=self.counts())
+        self._progress.update(
+            self._task,
+            completed=self.done,
+            total=self._total(),
+            counts=self.counts(),
+            refresh=True,
+        )

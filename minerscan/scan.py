@@ -58,6 +58,7 @@ def run_scan(
     progress: ProgressCallback | None = None,
     feed: SiteFeed | None = None,
     *,
+    scheduled: Callable[[int], None] | None = None,
     extra_lists: Sequence[Path] | None = None,
     analysis_on_loop: bool = False,
 ) -> ScanOutcome:
@@ -69,7 +70,8 @@ def run_scan(
     analyses inside the crawler's item pipeline instead, as scans once did (benchmarks only).
 
     A survey passes a ``feed`` (crawler.frontier): it learns the scan's id before the crawl
-    starts, then hands the crawl its sites; ``progress`` is called once each visit is stored.
+    starts, then hands the crawl its sites; ``progress`` is called once each visit is stored,
+    ``scheduled`` each time the crawl schedules visits (a progress bar's "queued").
     """
     if config.static:  # --static: HTML and scripts fetched without a browser (crawler/static.py)
         from crawler.static import crawl_static as crawl
@@ -123,6 +125,7 @@ def run_scan(
             feed,
             deliver_on_loop=analysis_on_loop,
             on_idle=stage.record_ready,
+            on_scheduled=scheduled,
         )
         try:
             stage.finish()

@@ -85,3 +85,16 @@ def test_progress_option_rejects_unknown_values() -> None:
 
     result = CliRunner().invoke(main, ["scan", "http://127.0.0.1:9/", "--progress", "loud"])
     assert result.exit_code == 2 and "loud" in result.stderr
+
+
+def test_the_bar_shows_what_the_crawl_queued() -> None:
+    out = io.StringIO()
+    with ScanProgress(ProgressMode.ALWAYS, expected_pages=50, stream=out) as progress:
+        progress.scheduled(5)  # the landing page's links
+        for visit, analysis in _pages():
+            progress.page(visit, analysis)
+        assert progress.queued == 2
+        drawn = out.getvalue()
+        assert "3/5" in drawn and "2 queued" in drawn  # the pages known, not the 50 budget
+        progress.scheduled(-2)  # two links robots.txt refused
+        assert progress.queued == 0 and "0 queued" in out.getvalue()[len(drawn) :]

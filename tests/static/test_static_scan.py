@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -71,6 +72,8 @@ def static_scan(
         str(report),
         "--format",
         "table",
+        "--progress",
+        "always",
     )
     assert report.exists(), proc.stderr
     return proc, json.loads(report.read_text()), db
@@ -96,6 +99,16 @@ def test_static_scan_runs_without_a_browser_and_fails_on_the_miners(static_scan)
     assert proc.returncode == 1, proc.stderr  # HIGH findings, the default --fail-on
     assert "static triage, no browser" in proc.stderr
     assert doc["scan"]["settings"]["static"] is True
+
+
+def test_the_progress_bar_counts_what_the_crawl_has_queued(static_scan) -> None:
+    proc, doc, _ = static_scan
+    pages = len(doc["pages"])
+    # Pages the crawl found and had not stored yet showed as queued, and none at the end...
+    assert re.search(r"\b[1-9]\d* queued", proc.stderr), proc.stderr[-2000:]
+    assert "0 queued" in proc.stderr
+    # ...so the bar's total was the pages known, not the 50-page budget.
+    assert f"{pages}/{pages}" in proc.stderr
 
 
 def test_a_script_from_a_nocoin_host_is_found_without_fetching_it(static_scan, site) -> None:
