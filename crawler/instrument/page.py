@@ -62,6 +62,8 @@ _UNSTICK_INTERVAL = 1.0
 _CLOCK_STEP = 15.0
 _CLOCK_PERIOD = 0.5
 _CLOCK_CALL_TIMEOUT = 1.0
+_INSTALL_TRIES = 200  # a worker's profile script, tried every _INSTALL_RETRY s (2 s in all)
+_INSTALL_RETRY = 0.01
 _CLOCK_MISSES = 6  # unanswered jumps in a row after which a worker keeps its own time
 
 
@@ -253,7 +255,25 @@ class PageInstrumentation:
         # worker); shared and service workers outlive the page and keep real time.
         script = worker_script(profile, self._warp if target.type == "worker" else None)
         if target.is_worker and script is not None:
-            target.post("Runtime.evaluate", {"expression": script, "silent": True})
+            target.tree.spawn(self._install_in_worker(target, script))
+
+    async def _install_in_worker(self, target: Target, script: str) -> None:
+        """Evaluate the worker's profile script, again until it takes.
+
+        Chromium holds a new worker before its global scope is set up: an evaluation that
+        early finds no ``setTimeout`` or ``navigator`` and throws. Tried again every few
+        milliseconds, it takes as soon as the worker runs (the script is idempotent)."""
+        for _ in range(_INSTALL_TRIES):
+            reply = await target.send(
+                "Runtime.evaluate", {"expression": script, "silent": True}, timeout=2.0
+            )
+            if reply is None or target.detached:
+                return  # gone, or not answering: nothing more to do
+            result = reply.get("result") or {}
+            if "exceptionDetails" not in reply and result.get("subtype") != "error":
+                return
+            await asyncio.sleep(_INSTALL_RETRY)
+        self._errors.append(f"profile script not installed in worker {target.url}")
 
     def _remember_script_response(self, response: Any) -> None:
         # Kept so a worker that never answered the debugger still has its script body.
@@ -430,6 +450,7 @@ class PageInstrumentation:
                     workers[worker][1] = 0.0
                 else:  # not yet running its script, or busy: try again, a few times
                     workers[worker][1] += 1
+                    log.debug("clock warp missed in %s: %s", worker.url, reply)
 
     def _starved_for(self, elapsed: float) -> bool:
         """Whether a working page the machine starved still needs watching: it got a fraction

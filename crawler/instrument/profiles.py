@@ -349,6 +349,7 @@ _WARP_SCRIPT = r"""
   // the first jump.
   function installWarp(name) {
     const G = globalThis;
+    if (Object.prototype.hasOwnProperty.call(G, name)) return;  // installed already
     const realSetTimeout = G.setTimeout.bind(G);
     const realClearTimeout = G.clearTimeout.bind(G);
     const RealDate = G.Date;
