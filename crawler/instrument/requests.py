@@ -45,8 +45,9 @@ _READ_TIMEOUT = 5.0
 # Larger responses are not pulled over the pipe at all; their size is still recorded.
 _MAX_READ_BYTES = 16 * 1024 * 1024
 # Playwright's and CDP's reports of one worker request arrive within milliseconds of each
-# other (seconds; well under the interval of a fast poll, so neighbours are not mistaken).
-_TWIN_SECONDS = 0.15
+# other, or a few hundred on a loaded machine (seconds; pairing keeps their order, so a poll
+# faster than this is still paired one to one).
+_TWIN_SECONDS = 0.5
 
 
 @lru_cache(maxsize=4096)
@@ -422,7 +423,11 @@ class RequestRecorder:
     def _twin(
         record: _Request, copies: list[_Request], unpaired: dict[str, int], paired: set[int]
     ) -> _Request | None:
-        """The worker's copy of a page-reported request: same URL, reported about then."""
+        """The worker's copy of a page-reported request: same URL, reported about then.
+
+        Both reports come in send order, but on different channels whose delays differ on
+        a loaded machine, so the earliest unpaired copy within the window is taken (order
+        kept), or the one that sent the very same body when bodies were kept."""
         at = record.time or 0.0
         index = unpaired[record.url]
         while index < len(copies) and (
@@ -430,13 +435,16 @@ class RequestRecorder:
         ):
             index += 1
         unpaired[record.url] = index
-        best: _Request | None = None
+        near = []
         for candidate in copies[index:]:
-            gap = abs((candidate.time or 0.0) - at)
             if (candidate.time or 0.0) > at + _TWIN_SECONDS:
                 break
-            if id(candidate) not in paired and (best is None or gap < abs((best.time or 0.0) - at)):
-                best = candidate
+            if id(candidate) not in paired:
+                near.append(candidate)
+        body = record.request_body.text if record.request_body is not None else None
+        same = [c for c in near if body is not None and c.request_body is not None]
+        same = [c for c in same if c.request_body is not None and c.request_body.text == body]
+        best = same[0] if same else (near[0] if near else None)
         if best is not None:
             paired.add(id(best))
         return best
