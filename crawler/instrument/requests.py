@@ -212,6 +212,8 @@ class RequestRecorder:
         record.reader = task
         self._reads.add(task)
         task.add_done_callback(self._reads.discard)
+        # Cancelled before its turn came, ``work`` never started: closed, not left un-awaited.
+        task.add_done_callback(lambda _: work.close())
 
     async def settle(self, timeout: float) -> None:
         """Wait up to ``timeout`` seconds for body reads in flight, then give up on them."""

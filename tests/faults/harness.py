@@ -53,7 +53,9 @@ def scan_env(home: Path, browser: str) -> dict[str, str]:
     return env
 
 
-def scan_command(db: Path, *args: str, dwell: float = DWELL) -> list[str]:
+def scan_command(
+    db: Path, *args: str, dwell: float = DWELL, max_dwell: float | None = None
+) -> list[str]:
     return [
         sys.executable,
         "-m",
@@ -64,7 +66,7 @@ def scan_command(db: Path, *args: str, dwell: float = DWELL) -> list[str]:
         "--dwell",
         str(dwell),
         "--max-dwell",
-        str(dwell),
+        str(dwell if max_dwell is None else max_dwell),
         "--page-timeout",
         str(PAGE_TIMEOUT),
         "--format",
@@ -80,6 +82,7 @@ def run_scan(
     *args: str,
     timeout: float,
     watchers: Sequence[Callable[[int], AbstractContextManager[object]]] = (),
+    max_dwell: float | None = None,
 ) -> ScanRun:
     """Run the CLI to the end (``timeout`` is the bound the test asserts), parse its JSON.
 
@@ -89,7 +92,7 @@ def run_scan(
     started = time.monotonic()
     with contextlib.ExitStack() as stack:
         proc = subprocess.Popen(
-            scan_command(home / "scan.db", *args),
+            scan_command(home / "scan.db", *args, max_dwell=max_dwell),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
