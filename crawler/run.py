@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crawler.browser import find_browser
 from crawler.pipeline import DEFAULT_CAPACITY, VisitSink
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from crawler.frontier import SiteFeed
 
-__all__ = ["CrawlConfig", "CrawlStats", "VisitSinkError", "crawl"]
+__all__ = ["CrawlConfig", "CrawlStats", "VisitSinkError", "crawl", "run_crawler_process"]
 
 # Scrapy's graceful stop (first Ctrl-C / SIGTERM) closes the spider with this reason.
 SHUTDOWN_REASON = "shutdown"
@@ -90,9 +90,6 @@ def crawl(
     :class:`VisitSinkError` after shutting down when ``on_visit`` failed.
     """
     # Scrapy, Twisted and Playwright load here, not when the CLI merely imports CrawlConfig.
-    from scrapy import signals
-    from scrapy.crawler import CrawlerProcess
-
     from crawler.settings import build_settings
     from crawler.spider import MinerscanSpider
 
@@ -106,11 +103,6 @@ def crawl(
     )
     if not config.targets and feed is None:
         return CrawlStats(pages=0, failed=0, interrupted=False, browser=browser.describe())
-    close_reasons: list[str] = []
-
-    def spider_closed(spider: Spider, reason: str) -> None:
-        close_reasons.append(reason)
-
     settings = build_settings(config, browser)
     spider_class: type[Spider] = MinerscanSpider
     spider_args: dict[str, object] = {"config": config, "sink": sink}
@@ -119,6 +111,28 @@ def crawl(
 
         settings.update(frontier_settings(feed))
         spider_class, spider_args["feed"] = FrontierSpider, feed
+    return run_crawler_process(settings, spider_class, spider_args, sink, browser.describe())
+
+
+def run_crawler_process(
+    settings: dict[str, Any],
+    spider_class: type[Spider],
+    spider_args: dict[str, object],
+    sink: VisitSink,
+    browser: str,
+) -> CrawlStats:
+    """Run one Scrapy crawl to its end, deliver what ``sink`` still holds, say how it went.
+
+    Raises :class:`VisitSinkError` after shutting down when the sink's ``on_visit`` failed.
+    """
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+
+    close_reasons: list[str] = []
+
+    def spider_closed(spider: Spider, reason: str) -> None:
+        close_reasons.append(reason)
+
     process = CrawlerProcess(settings)
     # An unreachable robots.txt is logged with a traceback, yet only means "no rules"; the page's
     # own visit will say why the site could not be reached.
@@ -136,5 +150,5 @@ def crawl(
         pages=sink.pages,
         failed=sink.failed,
         interrupted=SHUTDOWN_REASON in close_reasons,
-        browser=browser.describe(),
+        browser=browser,
     )

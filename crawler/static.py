@@ -32,7 +32,7 @@ from w3lib.url import parse_data_uri
 
 from crawler.failures import LoadFailure, classify_failure
 from crawler.pipeline import VisitSink
-from crawler.run import SHUTDOWN_REASON, CrawlConfig, CrawlStats, VisitSinkError
+from crawler.run import CrawlConfig, CrawlStats, run_crawler_process
 from crawler.spider import PageTask, extract_links, is_html
 from crawler.urls import canonical_url, registrable_domain, strip_fragment
 from model import TOOL_VERSION
@@ -99,32 +99,12 @@ def crawl_static(
     """
     if feed is not None:
         raise ValueError("a survey renders its sites; run `scan --static` for a static pass")
-    from scrapy.crawler import CrawlerProcess
-
     sink = VisitSink(on_visit, on_loop=deliver_on_loop, on_idle=on_idle, on_scheduled=on_scheduled)
     if not config.targets:
         return CrawlStats(pages=0, failed=0, interrupted=False, browser=STATIC_BROWSER)
-    close_reasons: list[str] = []
-
-    def spider_closed(spider: Spider, reason: str) -> None:
-        close_reasons.append(reason)
-
-    process = CrawlerProcess(static_settings(config))
-    logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
-    crawler = process.create_crawler(StaticSpider)
-    crawler.signals.connect(spider_closed, signal=signals.spider_closed)
-    process.crawl(crawler, config=config, sink=sink)
-    try:
-        process.start()
-    finally:
-        sink.close()  # what the pipeline queued is delivered, Ctrl-C or not
-    if sink.error is not None:
-        raise VisitSinkError(f"storing a page visit failed: {sink.error!r}") from sink.error
-    return CrawlStats(
-        pages=sink.pages,
-        failed=sink.failed,
-        interrupted=SHUTDOWN_REASON in close_reasons,
-        browser=STATIC_BROWSER,
+    spider_args: dict[str, object] = {"config": config, "sink": sink}
+    return run_crawler_process(
+        static_settings(config), StaticSpider, spider_args, sink, STATIC_BROWSER
     )
 
 
