@@ -163,6 +163,13 @@ class _Hand:
             self.rng.uniform(0.1, 0.85) * self.height,
         )
 
+    def nearby_point(self) -> tuple[float, float]:
+        """Where a resting hand drifts to: a short way from where it is."""
+        return (
+            min(max(self.x + self.rng.uniform(-120, 120), 0.08 * self.width), 0.92 * self.width),
+            min(max(self.y + self.rng.uniform(-80, 80), 0.1 * self.height), 0.85 * self.height),
+        )
+
     async def move_to(self, x: float, y: float) -> bool:
         """A cubic Bézier from here to (x, y), eased in and out, with a little tremor."""
         rng = self.rng
@@ -171,7 +178,9 @@ class _Hand:
         bend = max(20.0, distance * 0.3)
         c1 = (x0 + (x - x0) * 0.3 + rng.uniform(-bend, bend), y0 + rng.uniform(-bend, bend))
         c2 = (x - (x - x0) * 0.3 + rng.uniform(-bend, bend), y + rng.uniform(-bend, bend))
-        points = max(6, min(16, int(distance / 40)))
+        # Each point is one input event the renderer hit-tests (and may repaint for): a dozen
+        # make a curve no page can tell from a hand's, and cost a few ms of CPU each.
+        points = max(4, min(12, int(distance / 50)))
         for i in range(1, points + 1):
             t = i / points
             eased = t * t * (3 - 2 * t)  # slow start and end, fast middle
@@ -242,10 +251,11 @@ async def interact(
         if not await _bounded(page.mouse.click(hand.x, hand.y, delay=rng.randint(40, 110))):
             return
         done.append("click")
-    # Then the hand rests and wanders, as a reader's does, until the dwell ends.
+    # Then the hand rests, and drifts a little now and then, as a reader's does, until the
+    # dwell ends (every stroke costs CPU on a busy machine; a page sees a live hand either way).
     while True:
-        await asyncio.sleep(rng.uniform(0.4, 1.2))
-        if not await hand.move_to(*hand.random_point()):
+        await asyncio.sleep(rng.uniform(1.0, 2.5))
+        if not await hand.move_to(*hand.nearby_point()):
             return
 
 

@@ -11,6 +11,11 @@ _QUIET_FLAGS = (
     "--disable-quic",
 )
 
+# A wheel notch scrolls at once instead of animating over a dozen frames: the page still gets
+# its scroll events and its new scroll position, at a fraction of the paint and GPU work
+# (measured: the person-like scroll cost about 0.25 CPU-s per page with the animation).
+_COST_FLAGS = ("--disable-smooth-scrolling",)
+
 # Playwright starts Chromium with --enable-automation, which sets navigator.webdriver; this
 # turns the flag back off for pages (the scanner profile sets it again, on purpose).
 STEALTH_FLAGS = ("--disable-blink-features=AutomationControlled",)
@@ -29,7 +34,7 @@ def browser_args(*, as_root: bool, closed_network: bool, stealth: bool = True) -
     ``closed_network`` makes every host but localhost and 127.0.0.1 fail to resolve;
     ``stealth`` hides the automation flag (wanted unless every page uses the scanner profile).
     """
-    args = list(_QUIET_FLAGS)
+    args = [*_QUIET_FLAGS, *_COST_FLAGS]
     if stealth:
         args.extend(STEALTH_FLAGS)
     if as_root:
