@@ -3,7 +3,8 @@
 Covert miners outlive the visit. A pop-under window keeps mining behind the browser; a shared
 or service worker keeps its pool socket while any window of its origin is open. So after the
 dwell the page is navigated to ``about:blank`` and closed, its browser context is kept for a
-few seconds, and whatever is still there is recorded:
+few seconds (less once nothing of the page is left in it), and whatever is still there is
+recorded:
 
 - windows: the context's other pages (each visit has a context of its own, so every other
   page in it was opened by the visited one);
@@ -42,6 +43,10 @@ _LEAVE_TIMEOUT = 2.0  # navigating away, closing
 _MARGIN = 5.0  # on top of ``seconds``, for setting up and summing up
 _SAMPLE_EVERY = 0.5  # a renderer that exits keeps the CPU it had at its last sample
 _PREPARE_TIMEOUT = 2.0
+# Once the context holds no window and no worker, nothing of the page can run any more (its
+# sockets and timers lived in them): the watch ends then, this long after leaving at the
+# earliest, for the requests sent as the page unloaded (beacons) to be seen.
+_EMPTY_AFTER = 1.0
 _MAX_WINDOWS = 50  # a window storm is listed this far, and the first few measured
 _MEASURED_WINDOWS = 8
 
@@ -126,10 +131,19 @@ class AfterlifeWatch:
         while (left := deadline - self._clock()) > 0:
             await asyncio.sleep(min(_SAMPLE_EVERY, left))
             self._read_cpu()
+            if self._clock() - state.left_at >= _EMPTY_AFTER and await self._nothing_left():
+                break
         state.ended_at = self._clock()
         await asyncio.gather(self._final_workers(), self._final_window_cpu())
         if self._requests is not None:
             await self._requests.settle(0.5)
+
+    async def _nothing_left(self) -> bool:
+        """Whether the browser says the context has no target left (no window, no worker of
+        any kind). False whenever that cannot be told."""
+        if self._workers is None or any(not w.page.is_closed() for w in self._state.windows):
+            return False
+        return await self._workers.empty()
 
     async def _prepare(self, page: Any, context: Any) -> None:
         """Before leaving: which renderer processes are the page's and its windows'."""

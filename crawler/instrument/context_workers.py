@@ -156,15 +156,24 @@ class ContextWorkers:
 
     async def targets(self) -> list[dict[str, Any]]:
         """Every target of this context the browser knows now (``targetInfo`` dicts)."""
+        return await self._targets() or []
+
+    async def empty(self) -> bool:
+        """Whether the browser answered that this context has no target left at all."""
+        return await self._targets() == []
+
+    async def _targets(self) -> list[dict[str, Any]] | None:
         try:
             reply = await asyncio.wait_for(self.session.send("Target.getTargets"), _TIMEOUT)
         except Exception as exc:
             log.debug("Target.getTargets failed: %s", exc)
-            return []
+            return None
+        if not isinstance(reply, dict) or not isinstance(reply.get("targetInfos"), list):
+            return None
         return [
             info
-            for info in (reply or {}).get("targetInfos") or ()
-            if info.get("browserContextId") == self.context_id
+            for info in reply["targetInfos"]
+            if isinstance(info, dict) and info.get("browserContextId") == self.context_id
         ]
 
     async def follow_service_workers(self) -> None:

@@ -138,6 +138,7 @@ def test_a_service_worker_that_keeps_mining_is_listed_with_its_socket(visits, si
     assert (socket.url, socket.context) == (pool.ws_url, f"service_worker:{worker}")
     assert socket.frames and socket.closed_at is None
     assert afterlife.cpu_seconds > 0.05
+    assert afterlife.seconds >= 0.8 * AFTERLIFE  # a live worker is watched the whole time
 
 
 def test_an_ordinary_page_leaves_nothing_behind(visits):
@@ -145,6 +146,8 @@ def test_an_ordinary_page_leaves_nothing_behind(visits):
     assert (afterlife.windows, afterlife.workers, afterlife.websockets) == ((), (), ())
     assert afterlife.requests == ()
     assert afterlife.cpu_seconds < 0.3
+    # With nothing of it left in its context, the watch ends early instead of waiting it out.
+    assert afterlife.seconds < AFTERLIFE - 1.0, afterlife
 
 
 def test_everything_is_closed_afterwards(visits):
