@@ -26,6 +26,10 @@ _TIE = 0.03
 _MOVED = 0.1
 _START_WINDOW = 5.0  # a target's renderer starts at most this long before it attaches
 _START_TIE = 0.05
+# From this many samples on, once every process target has kept the same renderer match for
+# two samples running, the other renderers' threads stop being read for this page: with N
+# pages open each page otherwise read every thread of N renderers once a second (N² reads).
+_SETTLED_AFTER = 3
 # Generous: an out-of-process frame answers from a main thread competing with its miners.
 _METRICS_TIMEOUT = 3.0
 _WORKER_PREFIX = {"dedicated": "worker", "shared": "shared_worker", "service": "service_worker"}
@@ -72,6 +76,9 @@ class CpuMeter:
         self._machine_end: tuple[float, float] | None = None
         self._thread_base: dict[int, dict[int, procfs.ThreadCpu]] = {}  # pid -> tid -> first
         self._thread_last: dict[int, dict[int, procfs.ThreadCpu]] = {}
+        # Renderers ruled out for this page (see _SETTLED_AFTER): never read or matched again.
+        self._ruled_out: set[int] = set()
+        self._last_matches: dict[Target, int | None] | None = None
         # Converts visit-clock times to seconds since boot, the unit of process start times.
         self._boot_offset = time.clock_gettime(time.CLOCK_BOOTTIME) - clock()
 
@@ -95,7 +102,8 @@ class CpuMeter:
         # target. A renderer born after this is counted from the next sample (a renderer
         # first seen during the dwell spent all of its CPU in it, see _pid_delta).
         pids = procfs.renderer_pids()
-        replies = await asyncio.gather(*(_metrics_and_renderers(t, pids) for t in targets))
+        candidates = [pid for pid in pids if pid not in self._ruled_out]
+        replies = await asyncio.gather(*(_metrics_and_renderers(t, candidates) for t in targets))
         at = self._clock()
         renderers = renderer_totals(pids)
         metrics = {t: m for t, (m, _) in zip(targets, replies) if m}
@@ -123,8 +131,25 @@ class CpuMeter:
                 base.setdefault(tid, procfs.ThreadCpu(tid, thread.name, 0.0, 0.0))
             self._thread_last.setdefault(pid, {}).update(snapshot.threads)
         self._samples.append(sample)
+        self._rule_out_others(targets)
+
+    def _rule_out_others(self, targets: list[Target]) -> None:
+        """Stop reading renderers that are not this page's, once its matches have settled."""
+        if len(self._samples) < _SETTLED_AFTER:
+            return
+        answered = [t for t in targets if t in self._samples[-1].metrics]
+        matches = {t: self._match(t) for t in answered}
+        settled = bool(matches) and all(pid is not None for pid in matches.values())
+        if settled and matches == self._last_matches:
+            keep = set(matches.values())
+            for pid in [p for p in self._thread_base if p not in keep]:
+                self._ruled_out.add(pid)
+                self._thread_base.pop(pid, None)
+                self._thread_last.pop(pid, None)
+        self._last_matches = matches if settled else None
 
     def _candidate_pids(self, sample: _Sample) -> set[int]:
+        # (at_reply holds only renderers not ruled out, so neither does the result)
         close: set[int] = set(self._thread_base)
         for target, metrics in sample.metrics.items():
             process_time = metrics.get("ProcessTime")
@@ -149,7 +174,8 @@ class CpuMeter:
                 continue
             seen.append(process_time)
             for pid, cpu in sample.at_reply.get(target, {}).items():
-                errors.setdefault(pid, []).append(abs(cpu - process_time))
+                if pid not in self._ruled_out:
+                    errors.setdefault(pid, []).append(abs(cpu - process_time))
         moved = max(seen) - min(seen) if seen else 0.0
         # Renderers of other pages and browsers can sit near the page's total by chance: one
         # read in fewer than half the samples (a closed page's, gone after the first), or one

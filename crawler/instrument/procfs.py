@@ -42,6 +42,16 @@ def _name_and_times(stat: str) -> tuple[str, float]:
     return name, (int(fields[11]) + int(fields[12])) / _TICK
 
 
+# Processes whose command line says they are not, and never will be, a renderer. Every page
+# looks for renderers once a second; with 16 pages on a busy machine re-reading every
+# process's cmdline each time was most of the scanner's own CPU. A renderer-to-be shows
+# either the zygote's command line (``--type=zygote``, it is forked from the zygote) or the
+# browser's (launched by Playwright, ``--remote-debugging-pipe``) until it becomes one, so
+# those are read again every time, and so is a pid that went away and came back.
+_NOT_RENDERER: set[int] = set()
+_MAY_BECOME_RENDERER = (b"--type=", b"--remote-debugging")
+
+
 def renderer_pids() -> list[int]:
     """Every Chromium renderer process on the machine."""
     pids: list[int] = []
@@ -49,15 +59,24 @@ def renderer_pids() -> list[int]:
         entries = os.listdir(PROC)
     except OSError:
         return pids
+    live: set[int] = set()
     for entry in entries:
         if not entry.isdigit():
             continue
+        pid = int(entry)
+        live.add(pid)
+        if pid in _NOT_RENDERER:
+            continue
         try:
             with open(f"{PROC}/{entry}/cmdline", "rb") as handle:
-                if b"--type=renderer" in handle.read():
-                    pids.append(int(entry))
+                cmdline = handle.read()
         except OSError:
             continue
+        if b"--type=renderer" in cmdline:
+            pids.append(pid)
+        elif cmdline and not any(mark in cmdline for mark in _MAY_BECOME_RENDERER):
+            _NOT_RENDERER.add(pid)
+    _NOT_RENDERER.intersection_update(live)
     return pids
 
 
