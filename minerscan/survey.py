@@ -11,6 +11,7 @@ queue, at once after Ctrl-C, when its lease expires after ``kill -9``.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import logging
@@ -31,6 +32,7 @@ from minerscan.config import ConfigError, ScanConfig, build_config
 from model.analysis import PageAnalysis
 from model.domains import registrable_domain
 from model.observations import FailureReason, PageVisit
+from model.settings import ScanSettings
 from storage import Store
 from storage.surveys import ClaimedSite, SiteOutcome, SurveyInfo, SurveySite
 
@@ -44,22 +46,13 @@ DEFAULT_DEPTH = 1
 DEFAULT_MAX_ATTEMPTS = 3
 DEFAULT_LEASE = 120.0  # seconds a worker holds a site without renewing its lease
 DEFAULT_REDIS_PREFIX = "minerscan"
-# The crawl settings a survey stores and every worker applies (the machine-specific ones,
-# concurrency and the browser, are each worker's own).
-SURVEY_SETTINGS = (
-    "depth",
-    "max_pages",
-    "obey_robots",
-    "dwell",
-    "max_dwell",
-    "interact",
-    "profiles",
-    "page_timeout",
-    "max_frames",
-    "frame_bytes",
-    "body_bytes",
-    "dom_bytes",
-    "closed_network",
+# The crawl settings a survey stores and every worker applies: every scan setting but the
+# targets (the survey's sites) and the machine's own, concurrency and the browser, which are
+# each worker's. Derived, so that a setting added to ScanSettings is never silently dropped
+# (--ignore-https-errors once was).
+_MACHINE_SETTINGS = frozenset({"targets", "concurrency", "concurrency_basis", "browser_path"})
+SURVEY_SETTINGS = tuple(
+    f.name for f in dataclasses.fields(ScanSettings) if f.name not in _MACHINE_SETTINGS
 )
 # Failure kinds, in the order ``status`` lists them (like OpenWPM's crawl_history).
 FAILURE_KINDS = {

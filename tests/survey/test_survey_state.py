@@ -11,8 +11,15 @@ import pytest
 from click.testing import CliRunner
 
 from minerscan.cli import main
-from minerscan.config import ConfigError
-from minerscan.survey import SurveyFeed, sites_from_static, survey_status
+from minerscan.config import ConfigError, build_config
+from minerscan.survey import (
+    SURVEY_SETTINGS,
+    SurveyFeed,
+    config_for_survey,
+    sites_from_static,
+    survey_settings,
+    survey_status,
+)
 from model.analysis import Finding, PageAnalysis, Severity, Verdict
 from model.observations import FailureReason, PageVisit
 from storage import StorageError, Store
@@ -168,3 +175,33 @@ def test_survey_from_static_queues_only_flagged_sites(tmp_path: Path, redis_pref
         [site] = store.surveys.sites(1)
         assert site["domain"] == "b.example" and site["state"] == "queued"
         assert store.surveys.info(1).from_scan_id == scan
+
+
+def test_every_crawl_setting_a_survey_is_given_reaches_each_workers_crawl(store: Store) -> None:
+    # Every scan setting but the targets and the machine's own (one of each, none a default).
+    given = {
+        "depth": 0,
+        "max_pages": 2,
+        "obey_robots": False,
+        "dwell": 1.5,
+        "max_dwell": 2.5,
+        "interact": False,
+        "profiles": ("mobile",),
+        "page_timeout": 12.0,
+        "max_frames": 3,
+        "frame_bytes": 100,
+        "body_bytes": 1000,
+        "dom_bytes": 2000,
+        "afterlife": 0.5,
+        "clock_ahead": 0.0,
+        "closed_network": True,
+        "user_agent": "audit-bot/1",
+        "ignore_https_errors": True,
+        "recycle_browser": 7,
+    }
+    assert set(given) == set(SURVEY_SETTINGS)
+    config = build_config(targets=("https://site1.example/",), concurrency=3, **given)
+    survey_id = store.surveys.create("list", SITES, survey_settings(config), 3)
+    crawl = config_for_survey(store.surveys.info(survey_id), concurrency=5)
+    assert {name: getattr(crawl, name) for name in given} == given
+    assert crawl.concurrency == 5  # the worker's own, not the survey's
