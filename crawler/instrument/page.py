@@ -526,7 +526,11 @@ class PageInstrumentation:
             title = await self._title_from_browser(page)
         rendered = rendered if isinstance(rendered, str) else None
         final_url = self._final_url(page)
-        snapshot = dom_module.snapshot(served_html, rendered, final_url, self.options.dom_bytes)
+        # Parsing both documents (a hostile one can be many MB) must not hold up the loop
+        # that every other page's dwell runs on.
+        snapshot = await asyncio.to_thread(
+            dom_module.snapshot, served_html, rendered, final_url, self.options.dom_bytes
+        )
         workers = self._workers()
         scripts: tuple[ScriptObservation, ...] = ()
         wasm: tuple[WasmModule, ...] = ()
