@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from playwright.async_api import async_playwright
+from proctree import pss_bytes, tree
 
 from crawler.instrument import InstrumentOptions, PageInstrumentation, browser_args
 from minerscan.sites.demo import miner_pages_server
@@ -38,51 +39,17 @@ PAGES = (
 TICK = os.sysconf("SC_CLK_TCK")
 
 
-def _descendants(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        parent = int(stat[stat.rindex(")") + 2 :].split()[1])
-        children.setdefault(parent, []).append(int(entry))
-    out: list[int] = []
-    stack = [root]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            out.append(child)
-            stack.append(child)
-    return out
-
-
-def _pss(pid: int) -> int:
-    """Proportional set size: shared pages split between the processes sharing them, so the
-    tree's sum is its real memory (summing RSS would count Chromium's shared code N times)."""
-    try:
-        with open(f"/proc/{pid}/smaps_rollup") as handle:
-            for line in handle:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return 0
-
-
 def _tree_cpu_and_rss() -> tuple[float, int]:
     """CPU seconds of this process and every descendant (driver, browser, renderers), and
     the resident memory of the descendants."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = usage.ru_utime + usage.ru_stime
     rss = 0
-    for pid in _descendants(os.getpid()):
+    for pid in tree(os.getpid())[1:]:
         try:
             with open(f"/proc/{pid}/stat") as handle:
                 fields = handle.read().rsplit(")", 1)[1].split()
-            rss += _pss(pid)
+            rss += pss_bytes([pid])
         except (OSError, IndexError, ValueError):
             continue
         cpu += (int(fields[11]) + int(fields[12])) / TICK

@@ -38,7 +38,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_throughput import CSS, _pss_bytes, _script, _tree
+from bench_throughput import CSS, _script
+from proctree import pss_bytes, tree
 
 from minerscan.sites.server import SiteServer
 from storage import Store
@@ -123,7 +124,7 @@ def run_measured(command: list[str]) -> tuple[float, int, str, str, int]:
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _pss_bytes(_tree(proc.pid)))
+            peak = max(peak, pss_bytes(tree(proc.pid)))
             done.wait(0.5)
 
     sampler = threading.Thread(target=sample, daemon=True)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import subprocess
 import sys
@@ -34,6 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from proctree import pss_bytes, tree
 
 from minerscan.sites import SiteServer, make_wasm
 
@@ -139,38 +140,6 @@ def build_site(folder: Path, pages: int, script_bytes: int) -> None:
         (static / f"app-{n}.js").write_text(_script(n, script_bytes))
 
 
-def _tree(root: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open(f"/proc/{entry}/stat") as handle:
-                    stat = handle.read()
-            except OSError:
-                continue
-            children.setdefault(int(stat[stat.rindex(")") + 2 :].split()[1]), []).append(int(entry))
-    out, stack = [root], [root]
-    while stack:
-        for child in children.get(stack.pop(), []):
-            out.append(child)
-            stack.append(child)
-    return out
-
-
-def _pss_bytes(pids: list[int]) -> int:
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/smaps_rollup") as handle:
-                for line in handle:
-                    if line.startswith("Pss:"):
-                        total += int(line.split()[1]) * 1024
-                        break
-        except OSError:
-            continue
-    return total
-
-
 def run_mode(
     mode: str, urls: list[str], workdir: Path, dwell: float, concurrency: int | None
 ) -> dict:
@@ -194,7 +163,7 @@ def run_mode(
     def sample() -> None:
         nonlocal peak
         while not done.is_set():
-            peak = max(peak, _pss_bytes(_tree(proc.pid)))
+            peak = max(peak, pss_bytes(tree(proc.pid)))
             done.wait(0.5)
 
     sampler = threading.Thread(target=sample, daemon=True)
