@@ -46,7 +46,7 @@ _PREPARE_TIMEOUT = 2.0
 # Once the context holds no window and no worker, nothing of the page can run any more (its
 # sockets and timers lived in them): the watch ends then, this long after leaving at the
 # earliest, for the requests sent as the page unloaded (beacons) to be seen.
-_EMPTY_AFTER = 1.0
+_EMPTY_AFTER = 0.5
 _MAX_WINDOWS = 50  # a window storm is listed this far, and the first few measured
 _MEASURED_WINDOWS = 8
 
