@@ -16,7 +16,8 @@ CryptoLoot copy served by the site (neither mines for real). One SiteServer serv
 
 Wall time is the child's, start to exit (Python, Playwright and Chromium start-up included);
 peak PSS is of the child's whole process tree (Python, Playwright's driver, every Chromium
-process), sampled every 0.5 s. The loop's rate does not depend on the list's length (a page
+process), sampled every 0.5 s, also per quarter of the run (does memory stay flat over a long
+list?), and CPU a page sums every process the tree ever held. The loop's rate does not depend on the list's length (a page
 costs its load plus the dwell), so ``--sequential-sites K`` times it on the first K sites and
 estimates the full list as start-up + N x the time a page took; the ratio then uses that.
 """
@@ -32,6 +33,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from bench_throughput import CSS, _script
-from proctree import pss_bytes, tree
+from proctree import cpu_seconds, pss_bytes, tree
 
 from minerscan.sites.server import SiteServer
 from storage import Store
@@ -112,19 +114,35 @@ def build_sites(root: Path, sites: int) -> set[int]:
     return miners
 
 
-def run_measured(command: list[str]) -> tuple[float, int, str, str, int]:
-    """Run ``command``; (wall seconds, peak PSS bytes of its tree, stdout, stderr, exit code)."""
+@dataclass
+class Measured:
+    seconds: float  # wall time, start to exit
+    peak: int  # peak PSS bytes of the process tree
+    quarters: tuple[int, ...]  # peak PSS in each quarter of the run: flat, or growing?
+    cpu_seconds: float  # CPU of every process the tree ever held (renderers come and go)
+    out: str
+    err: str
+    code: int
+
+
+def run_measured(command: list[str]) -> Measured:
+    """Run ``command``, sampling its process tree's PSS and CPU every 0.5 s."""
     started = time.monotonic()
     proc = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
-    peak = 0
+    series: list[tuple[float, int]] = []
+    cpu: dict[int, float] = {}  # pid -> its CPU seconds when last seen
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
         while not done.is_set():
-            peak = max(peak, pss_bytes(tree(proc.pid)))
+            pids = tree(proc.pid)
+            series.append((time.monotonic() - started, pss_bytes(pids)))
+            for pid in pids:
+                seconds = cpu_seconds(pid)
+                if seconds is not None:
+                    cpu[pid] = seconds
             done.wait(0.5)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -133,7 +151,12 @@ def run_measured(command: list[str]) -> tuple[float, int, str, str, int]:
     seconds = time.monotonic() - started
     done.set()
     sampler.join()
-    return seconds, peak, out, err, proc.returncode
+    quarters = tuple(
+        max((pss for at, pss in series if q * seconds / 4 <= at < (q + 1) * seconds / 4), default=0)
+        for q in range(4)
+    )
+    peak = max((pss for _, pss in series), default=0)
+    return Measured(seconds, peak, quarters, sum(cpu.values()), out, err, proc.returncode)
 
 
 def verdicts(db: Path) -> tuple[dict[str, str], set[int]]:
@@ -175,19 +198,21 @@ def main() -> None:
                 f"dwell {args.dwell:g} s, {os.cpu_count()} cores, load {load_before:.1f}"
             )
             loop_cmd = [sys.executable, "-c", LOOP, str(work / "sequential.txt"), str(args.dwell)]
-            seq_wall, seq_peak, out, err, code = run_measured(loop_cmd)
-            if code != 0:
-                raise SystemExit(f"sequential loop failed ({code}):\n{err[-3000:]}")
-            loop = json.loads(out.strip().splitlines()[-1])
+            seq = run_measured(loop_cmd)
+            seq_wall, seq_peak = seq.seconds, seq.peak
+            if seq.code != 0:
+                raise SystemExit(f"sequential loop failed ({seq.code}):\n{seq.err[-3000:]}")
+            loop = json.loads(seq.out.strip().splitlines()[-1])
             db = work / "survey.db"
             survey_cmd = [sys.executable, "-m", "minerscan", "survey", str(work / "all.txt"),
                           "--db", f"sqlite:///{db}", "--offline", "--dwell", str(args.dwell),
                           "--pages-per-site", "1"]  # fmt: skip
             if args.concurrency is not None:
                 survey_cmd += ["--concurrency", str(args.concurrency)]
-            sur_wall, sur_peak, out, err, code = run_measured(survey_cmd)
-        if code not in (0, 1):
-            print(f"survey exited {code}:\n{err[-3000:]}")
+            sur = run_measured(survey_cmd)
+            sur_wall, sur_peak = sur.seconds, sur.peak
+        if sur.code not in (0, 1):
+            print(f"survey exited {sur.code}:\n{sur.err[-3000:]}")
         by_url, concurrency = verdicts(db)
     counts = Counter(by_url.values())
     flagged = {u for u, v in by_url.items() if v in ("miner", "suspicious")}
@@ -213,6 +238,13 @@ def main() -> None:
             f"list's length, so {args.sites} are estimated as its {startup:.1f} s start-up + "
             f"{args.sites} x {loop['loop_seconds'] / sequential:.2f} s a page)"
         )
+    print(
+        f"CPU a page: sequential {seq.cpu_seconds / sequential:.2f} s, survey "
+        f"{sur.cpu_seconds / max(len(by_url), 1):.2f} s (every process of the tree, start-up "
+        f"included); survey peak PSS by quarter of its run: "
+        + ", ".join(f"{q / 2**30:.2f}" for q in sur.quarters)
+        + " GB"
+    )
     print(
         f"survey verdicts: miner {counts['miner']}, suspicious {counts['suspicious']}, "
         f"clean {counts['clean']}, failed {counts['failed']}; miner sites flagged "

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
 
 def tree(root: int) -> list[int]:
     """``root`` and every process below it (the driver, the browser, its renderers ...)."""
@@ -38,3 +40,13 @@ def pss_bytes(pids: list[int]) -> int:
         except (OSError, ValueError, IndexError):
             continue
     return total
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds ``pid`` has used so far (None once it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICK
+    except (OSError, ValueError, IndexError):
+        return None
