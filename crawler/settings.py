@@ -101,6 +101,8 @@ def build_settings(config: CrawlConfig, browser: BrowserInfo) -> dict[str, Any]:
         "REMOTE_CONTROL_ENABLED": False,
         "LOG_LEVEL": "WARNING",
         "ITEM_PIPELINES": {"crawler.pipeline.VisitPipeline": 100},
+        # Last before the download handler: a browser page starts only while the CPU has room.
+        "DOWNLOADER_MIDDLEWARES": {"crawler.admission.AdmissionMiddleware": 950},
         # The item is a PageVisit; nothing should try to export it as a feed.
         "FEEDS": {},
     }

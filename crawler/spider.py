@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import itertools
 import logging
+import os
 import time
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
@@ -32,6 +33,7 @@ from scrapy import Request, Spider
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
+from crawler.admission import ADMITTED, Admission
 from crawler.failures import LoadFailure, classify_failure, refused_redirect
 from crawler.hygiene import BrowserRecycler, PopupGuard, quiet_gone_target_errors
 from crawler.instrument import InstrumentOptions, PageInstrumentation
@@ -151,6 +153,8 @@ class MinerscanSpider(Spider):
         )
         self._context_ids = itertools.count(1)
         self.recycler = BrowserRecycler(config.recycle_browser)
+        # Pages start only while the CPU has room, but always at least one a core (admission.py).
+        self.admission = Admission(floor=min(config.pages_at_once, _cores()))
         quiet_gone_target_errors()
 
     async def start(self) -> AsyncIterator[Request]:
@@ -293,6 +297,7 @@ class MinerscanSpider(Spider):
         finally:
             await _close(page)
             await self.recycler.page_closed()
+            self._left(response.meta)
         yield visit
         self.frontier.seen.add(canonical_url(response.url))  # redirects: don't visit it twice
         if is_html(visit.content_type):
@@ -391,6 +396,7 @@ class MinerscanSpider(Spider):
         browser_died = page is not None and not await _browser_alive(page)
         await _close(page)
         await self.recycler.page_closed()
+        self._left(request.meta)
         outcome = classify_failure(failure.value, task.url)
         if browser_died:
             outcome = BROWSER_DIED
@@ -407,6 +413,11 @@ class MinerscanSpider(Spider):
         started = load.started_at if load else request.meta.get("started_at", time.time())
         visit = PageVisit(url=task.url, depth=task.depth, started_at=started, profile=task.profile)
         yield _with_failure(visit, outcome)
+
+    def _left(self, meta: dict[str, Any]) -> None:
+        """A request the admission let through is done (its page closed, or it failed)."""
+        if meta.pop(ADMITTED, False):
+            self.admission.left()
 
     def _playwright_handlers(self) -> list[Any]:
         """scrapy-playwright's download handlers (one per scheme), for the recycler."""
@@ -585,6 +596,13 @@ async def _served_html(load: _Load, response: Response) -> str:
         return body.decode(charset, errors="replace")
     except LookupError:
         return body.decode("utf-8", errors="replace")
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
 
 
 async def _close(page: Page | None) -> None:
