@@ -346,7 +346,7 @@ def _scan_and_report(config: ScanConfig, fmt: Any, output: Any) -> int:
             f"scanning {', '.join(terminal_safe(t) for t in config.targets)} "
             f"({'static triage, no browser; ' if config.static else ''}"
             f"{config.concurrency} page{'s' if config.concurrency != 1 else ''} at once, "
-            f"{config.concurrency_basis or 'as given'}; "
+            f"{config.concurrency_basis or 'as given'}, fewer while the CPU is saturated; "
             f"results in {store.url})",
             err=True,
         )
