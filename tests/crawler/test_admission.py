@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from crawler.admission import BUSY, READ_EVERY, Admission
+from crawler.admission import BUSY, READ_EVERY, SPACING, Admission
 
 
 class Machine:
@@ -89,3 +89,22 @@ def test_without_proc_stat_nothing_is_held() -> None:
 
     asyncio.run(enter_many())
     assert admission.open == 4
+
+
+def test_pages_above_the_floor_start_spaced_out_not_all_at_once() -> None:
+    machine = Machine()  # idle
+    admission = _admission(machine, floor=1)
+
+    async def scenario() -> list[int]:
+        opened: list[int] = []
+        entering = [asyncio.ensure_future(admission.enter()) for _ in range(3)]
+        await asyncio.sleep(0.3)
+        opened.append(admission.open)  # the floor's page; the others wait their turn
+        for _ in range(2):
+            machine.advance(SPACING)
+            await asyncio.sleep(0.3)
+            opened.append(admission.open)
+        await asyncio.wait_for(asyncio.gather(*entering), 1)
+        return opened
+
+    assert asyncio.run(scenario()) == [1, 2, 3]
