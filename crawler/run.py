@@ -7,7 +7,10 @@ finish and are delivered, and the result says ``interrupted``; a second signal f
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -114,6 +117,75 @@ def crawl(
     return run_crawler_process(settings, spider_class, spider_args, sink, browser.describe())
 
 
+class _StopOnSignal:
+    """Ctrl-C / SIGTERM stop the crawl whenever they land, also while it is still starting.
+
+    Scrapy's own handlers (installed once the reactor runs) stop the engine gracefully, but
+    while the engine has not started yet (the browser still launching) that stop does nothing
+    or stops the reactor with nothing visited; before the reactor runs, a signal was Python's
+    default (SIGTERM killed the scan without a word). So Scrapy is started without its
+    handlers and these are installed as soon as the crawler is made: the first signal stops
+    the crawl gracefully once its engine runs (pages in flight finish, reason ``shutdown``),
+    the second stops the reactor at once, as Scrapy's second signal does.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self, crawler: Any) -> None:
+        from scrapy import signals
+
+        self._crawler = crawler
+        self._received = 0
+        self._stopping: asyncio.Future[Any] | None = None
+        self._previous: dict[int, Any] = {}
+        with contextlib.suppress(ValueError):  # not the main thread: no handlers of ours
+            for signum in self.SIGNALS:
+                self._previous[signum] = signal.signal(signum, self._on_signal)
+        crawler.signals.connect(self._engine_started, signal=signals.engine_started)
+
+    @property
+    def installed(self) -> bool:
+        return bool(self._previous)
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        self._received += 1
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # the reactor does not run yet: the engine's start acts on it
+        loop.call_soon_threadsafe(self._stop if self._received == 1 else self._force)
+
+    def _engine_started(self) -> None:
+        if self._received:
+            self._stop()
+
+    def _stop(self) -> None:
+        if self._stopping is None:
+            logging.getLogger(__name__).info("stopping: no new pages, the open ones finish")
+            self._stopping = asyncio.ensure_future(self._stop_when_running())
+
+    async def _stop_when_running(self) -> None:
+        crawler = self._crawler
+        while crawler.engine is None or not crawler.engine.running:
+            if not crawler.crawling:
+                return
+            await asyncio.sleep(0.05)
+        await crawler.stop_async()
+
+    def _force(self) -> None:
+        from twisted.internet import reactor  # running by now, so it is the installed one
+
+        logging.getLogger(__name__).warning("second signal: stopping at once")
+        with contextlib.suppress(RuntimeError):
+            reactor.stop()  # type: ignore[attr-defined]
+
+    def restore(self) -> None:
+        """After the crawl: the handlers from before it (Ctrl-C raises KeyboardInterrupt)."""
+        for signum, handler in self._previous.items():
+            with contextlib.suppress(ValueError, TypeError):
+                signal.signal(signum, handler)
+
+
 def run_crawler_process(
     settings: dict[str, Any],
     spider_class: type[Spider],
@@ -139,10 +211,12 @@ def run_crawler_process(
     logging.getLogger("scrapy.downloadermiddlewares.robotstxt").setLevel(logging.CRITICAL)
     crawler = process.create_crawler(spider_class)
     crawler.signals.connect(spider_closed, signal=signals.spider_closed)
+    stop_on_signal = _StopOnSignal(crawler)
     process.crawl(crawler, **spider_args)
     try:
-        process.start()
+        process.start(install_signal_handlers=not stop_on_signal.installed)
     finally:
+        stop_on_signal.restore()
         sink.close()  # what the pipeline queued is delivered, Ctrl-C or not
     if sink.error is not None:
         raise VisitSinkError(f"storing a page visit failed: {sink.error!r}") from sink.error

@@ -25,6 +25,7 @@ from minerscan.config import (
     load_config_file,
     parse_severity,
 )
+from minerscan.entry import sigterm_like_ctrl_c
 from minerscan.exitcodes import INCOMPLETE, exit_code
 from minerscan.exitcodes import USAGE as EXIT_USAGE
 from minerscan.reports import Format
@@ -252,6 +253,13 @@ def handle_errors(f: F) -> F:
             raise UsageProblem(str(exc)) from None
         except BrowserNotFound as exc:
             raise UsageProblem(str(exc), "run 'minerscan doctor' to see what was tried") from None
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM before the crawl (or after it) ran
+            click.echo(
+                "minerscan: interrupted; nothing stored was lost. Run the same command again "
+                "(a scan with --resume) to continue.",
+                err=True,
+            )
+            sys.exit(INCOMPLETE)
 
     return wrapper  # type: ignore[return-value]
 
@@ -269,6 +277,7 @@ def main() -> None:
       minerscan report --format csv               the last stored scan, again
       minerscan doctor                            is a usable Chromium installed?
     """
+    sigterm_like_ctrl_c()  # also when the CLI is called other than through minerscan.entry
     # A handler with its own level: Scrapy lowers the root logger's level when it starts.
     handler = logging.StreamHandler()
     handler.setLevel(logging.WARNING)
