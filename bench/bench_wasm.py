@@ -19,25 +19,9 @@ sys.path.insert(0, str(ROOT))
 
 from analyzers.wasm import fingerprint
 from analyzers.wasm_decode import decode_module
+from minerscan.sites.make_wasm import section, uleb, vec
 
 BUILDS = ROOT / "tests" / "analyzers" / "wasm_builds"
-
-
-def _uleb(value: int) -> bytes:
-    out = bytearray()
-    while True:
-        byte, value = value & 0x7F, value >> 7
-        out.append(byte | (0x80 if value else 0))
-        if not value:
-            return bytes(out)
-
-
-def _vector(items: list[bytes]) -> bytes:
-    return _uleb(len(items)) + b"".join(items)
-
-
-def _section(section_id: int, content: bytes) -> bytes:
-    return bytes([section_id]) + _uleb(len(content)) + content
 
 
 def module_of(megabytes: float) -> bytes:
@@ -54,9 +38,9 @@ def module_of(megabytes: float) -> bytes:
         size += len(chosen[-1])
     return (
         b"\x00asm\x01\x00\x00\x00"
-        + _section(1, _vector([b"\x60\x00\x00"]))
-        + _section(3, _vector([b"\x00"] * len(chosen)))
-        + _section(10, _vector([_uleb(len(b)) + b for b in chosen]))
+        + section(1, vec([b"\x60\x00\x00"]))
+        + section(3, vec([b"\x00"] * len(chosen)))
+        + section(10, vec([uleb(len(b)) + b for b in chosen]))
     )
 
 
