@@ -17,8 +17,11 @@ CryptoLoot copy served by the site (neither mines for real). One SiteServer serv
 Wall time is the child's, start to exit (Python, Playwright and Chromium start-up included);
 peak PSS is of the child's whole process tree (Python, Playwright's driver, every Chromium
 process), sampled every 0.5 s, also per quarter of the run (does memory stay flat over a long
-list?), and CPU a page sums every process the tree ever held. The loop's rate does not depend on the list's length (a page
-costs its load plus the dwell), so ``--sequential-sites K`` times it on the first K sites and
+list?), and CPU a page sums every process the tree ever held, also split by kind of process (the
+command, its analysis processes, the driver, the browser, renderers, GPU ...); the machine's busy
+share comes from /proc/stat. The stored visits say where a page's time went (load, dwell,
+afterlife) and when each started, so a survey that leaves its browser idle shows. The loop's rate
+does not depend on the list's length (a page costs its load plus the dwell), so ``--sequential-sites K`` times it on the first K sites and
 estimates the full list as start-up + N x the time a page took; the ratio then uses that.
 """
 
@@ -43,6 +46,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 from bench_throughput import CSS, _script
 from proctree import cpu_seconds, pss_bytes, tree
 
+from crawler.instrument.procfs import machine_times
 from minerscan.sites.server import SiteServer
 from storage import Store
 
@@ -120,19 +124,49 @@ class Measured:
     peak: int  # peak PSS bytes of the process tree
     quarters: tuple[int, ...]  # peak PSS in each quarter of the run: flat, or growing?
     cpu_seconds: float  # CPU of every process the tree ever held (renderers come and go)
+    launched: float  # unix time the command was started
+    cpu_by_role: dict[str, float]  # the same, split by what each process is (see role())
+    busy: float  # share of the machine's cores busy (anything running) over the run
     out: str
     err: str
     code: int
 
 
+def role(pid: int, root: int) -> str:
+    """What a process of the tree is: the command itself, its Python children (the analysis
+    pool), Playwright's node driver, Chromium's browser process, or a Chromium child by its
+    ``--type=`` (renderer, gpu-process, utility ...)."""
+    if pid == root:
+        return "command"
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            argv = handle.read().split(b"\0")
+    except OSError:
+        return "gone"
+    # Chromium rewrites its children's command lines into one space-separated string.
+    words = [w for arg in argv for w in arg.split()]
+    name = os.path.basename(words[0].decode(errors="replace")) if words else "?"
+    if name.startswith("python"):
+        return "python child"
+    if name == "node":
+        return "driver"
+    for word in words:
+        if word.startswith(b"--type="):
+            return word[7:].decode(errors="replace")
+    return "browser" if "chrom" in name or "headless" in name else name
+
+
 def run_measured(command: list[str]) -> Measured:
     """Run ``command``, sampling its process tree's PSS and CPU every 0.5 s."""
     started = time.monotonic()
+    launched = time.time()
+    machine_before = machine_times()
     proc = subprocess.Popen(
         command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )
     series: list[tuple[float, int]] = []
     cpu: dict[int, float] = {}  # pid -> its CPU seconds when last seen
+    roles: dict[int, str] = {}
     done = threading.Event()
 
     def sample() -> None:
@@ -143,12 +177,16 @@ def run_measured(command: list[str]) -> Measured:
                 seconds = cpu_seconds(pid)
                 if seconds is not None:
                     cpu[pid] = seconds
+                    if pid not in roles:
+                        roles[pid] = role(pid, proc.pid)
             done.wait(0.5)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     out, err = proc.communicate()
     seconds = time.monotonic() - started
+    machine_after = machine_times()
+    busy = (machine_after[0] - machine_before[0]) / max(machine_after[1] - machine_before[1], 1)
     done.set()
     sampler.join()
     quarters = tuple(
@@ -156,19 +194,67 @@ def run_measured(command: list[str]) -> Measured:
         for q in range(4)
     )
     peak = max((pss for _, pss in series), default=0)
-    return Measured(seconds, peak, quarters, sum(cpu.values()), out, err, proc.returncode)
+    by_role: dict[str, float] = {}
+    for pid, used in cpu.items():
+        by_role[roles[pid]] = by_role.get(roles[pid], 0.0) + used
+    return Measured(
+        seconds,
+        peak,
+        quarters,
+        sum(cpu.values()),
+        launched,
+        by_role,
+        busy,
+        out,
+        err,
+        proc.returncode,
+    )
 
 
-def verdicts(db: Path) -> tuple[dict[str, str], set[int]]:
-    """URL → verdict of its last visit over every scan the survey made; the concurrencies used."""
+def split(measured: Measured, pages: int) -> str:
+    """CPU-s a page by role, largest first."""
+    parts = sorted(measured.cpu_by_role.items(), key=lambda kv: -kv[1])
+    return ", ".join(f"{name} {used / max(pages, 1):.3f}" for name, used in parts)
+
+
+def verdicts(db: Path) -> tuple[dict[str, str], set[int], list[float], str]:
+    """URL → verdict of its last visit over every scan the survey made; the concurrencies used;
+    when each visit started (unix time); where a page's time went (load, dwell, afterlife)."""
     found: dict[str, str] = {}
     concurrency: set[int] = set()
+    starts: list[float] = []
+    loads: list[float] = []
+    watched: list[float] = []
+    after: list[float] = []
+    reasons: Counter[str] = Counter()
     with Store.open(f"sqlite:///{db}") as store:
         for scan in store.scans():
             concurrency.add(scan.settings.get("concurrency"))
             for page in store.load_result(scan.id).pages:
                 found[page.visit.url] = str(page.verdict)
-    return found, concurrency
+                visit = page.visit
+                starts.append(visit.started_at)
+                if visit.load_seconds is not None:
+                    loads.append(visit.load_seconds)
+                if visit.watch is not None:
+                    watched.append(visit.watch.watched_seconds)
+                    reasons[visit.watch.stop_reason] += 1
+                if visit.afterlife is not None:
+                    after.append(visit.afterlife.seconds)
+    spent = (
+        f"load {_spread(loads)}, dwell {_spread(watched)} (ended: "
+        + ", ".join(f"{r} {n}" for r, n in reasons.most_common())
+        + f"), afterlife {_spread(after)}"
+    )
+    return found, concurrency, sorted(starts), spent
+
+
+def _spread(values: list[float]) -> str:
+    """Median and 90th percentile of ``values``, in seconds."""
+    if not values:
+        return "-"
+    ordered = sorted(values)
+    return f"{ordered[len(ordered) // 2]:.2f}/{ordered[int(len(ordered) * 0.9)]:.2f} s"
 
 
 def row(mode: str, pages: int, wall: float, peak: int) -> str:
@@ -213,7 +299,7 @@ def main() -> None:
             sur_wall, sur_peak = sur.seconds, sur.peak
         if sur.code not in (0, 1):
             print(f"survey exited {sur.code}:\n{sur.err[-3000:]}")
-        by_url, concurrency = verdicts(db)
+        by_url, concurrency, starts, spent = verdicts(db)
     counts = Counter(by_url.values())
     flagged = {u for u, v in by_url.items() if v in ("miner", "suspicious")}
     miner_urls = {urls[n] for n in miners}
@@ -245,6 +331,22 @@ def main() -> None:
         + ", ".join(f"{q / 2**30:.2f}" for q in sur.quarters)
         + " GB"
     )
+    print(
+        f"  sequential ({seq.busy:.0%} of the cores busy) CPU-s a page by process: "
+        f"{split(seq, sequential)}"
+    )
+    print(
+        f"  survey ({sur.busy:.0%} of the cores busy) CPU-s a page by process: "
+        f"{split(sur, len(by_url))}"
+    )
+    if len(starts) >= 3:
+        first, last = starts[0] - sur.launched, starts[-1] - sur.launched
+        print(
+            f"  survey timeline: first page started {first:.1f} s after launch, last at "
+            f"{last:.1f} s, exit at {sur.seconds:.1f} s; {(len(starts) - 1) / (last - first) * 60:.1f} "
+            f"pages started a minute in between"
+        )
+    print(f"  a survey page's time, median/p90: {spent}")
     print(
         f"survey verdicts: miner {counts['miner']}, suspicious {counts['suspicious']}, "
         f"clean {counts['clean']}, failed {counts['failed']}; miner sites flagged "
