@@ -1,11 +1,14 @@
 """A crawl fed site by site: from a shared scrapy-redis frontier, or from a local feed.
 
-:class:`FrontierSpider` is the ordinary spider plus scrapy-redis's :class:`RedisMixin`: when
-Scrapy runs out of work (``spider_idle``) it pops the next batch of sites from the survey's
-Redis list (scrapy-redis's ``redis_key`` start-URL queue, shared by every worker), asks the
-feed to claim them, and crawls them. Because the next batch is only taken when the crawl is
-idle, every site of the batch before is then completely crawled: the feed is told so
-(:meth:`SiteFeed.crawled`) with how many visits each site delivered.
+:class:`FrontierSpider` is the ordinary spider plus scrapy-redis's :class:`RedisMixin`: it pops
+sites from the survey's Redis list (scrapy-redis's ``redis_key`` start-URL queue, shared by
+every worker), asks the feed to claim them, and crawls them. It keeps ``batch_size`` sites in
+hand: a site is completely crawled once none of its requests is in flight and every visit its
+callbacks yielded went through the item pipeline; the feed is told so at once
+(:meth:`SiteFeed.crawled`, with how many visits the site delivered), and once a quarter of the
+batch is done that many new sites are popped. So the browser is never left idle while the
+slowest site of a batch finishes (the pages of a batch end at different times). When Scrapy
+runs out of work (``spider_idle``) every site in hand is crawled, whatever the counts say.
 
 scrapy-redis pops without acknowledgement: a popped entry is gone from Redis even if the
 worker dies a second later. The feed pairs each pop with a claim in the database (a lease the
@@ -58,8 +61,8 @@ class FeedSite:
 class SiteFeed:
     """Where a :class:`FrontierSpider` gets its sites and reports what became of them.
 
-    The methods run on the crawl's event loop while no page is in flight (``claim``,
-    ``crawled``), or in a thread (``heartbeat``); they should be quick.
+    The methods run on the crawl's event loop (``claim``, ``crawled``, ``idle``), or in a
+    thread (``heartbeat``); they must be quick: a few small SQL statements or Redis calls.
     """
 
     # The Redis URL and list of a shared frontier; None for a local feed.
@@ -106,8 +109,8 @@ class FrontierSpider(RedisMixin, MinerscanSpider):  # type: ignore[misc]
     def __init__(self, config: CrawlConfig, sink: VisitSink, feed: SiteFeed, **kwargs: Any) -> None:
         super().__init__(config=config, sink=sink, **kwargs)
         self.feed = feed
-        self.batch: list[FeedSite] = []
-        self.delivered: Counter[str] = Counter()
+        self.batch: dict[str, FeedSite] = {}  # domain -> a claimed site not crawled yet
+        self.delivered: Counter[str] = Counter()  # visits through the item pipeline, per site
         self._renewing: asyncio.Task[None] | None = None
 
     @classmethod
@@ -133,36 +136,32 @@ class FrontierSpider(RedisMixin, MinerscanSpider):  # type: ignore[misc]
     def start_requests(self) -> Iterator[Request]:  # scrapy-redis's entry point, not ours
         return iter(())
 
-    def next_requests(self) -> Iterator[Request]:
-        """The next batch of sites (scrapy-redis pops them; the feed claims them)."""
+    def next_requests(self, limit: int | None = None) -> Iterator[Request]:
+        """Up to ``limit`` (the batch size) more sites: scrapy-redis pops them, the feed
+        claims them."""
+        limit = self.redis_batch_size if limit is None else limit
         claimed: list[FeedSite] = []
         if self.feed.redis_url is None:
-            claimed = self.feed.claim(None, self.redis_batch_size)
+            claimed = self.feed.claim(None, limit)
         else:
             # Entries of sites another worker finished or holds are dropped: pop on until
             # something is won or the list is empty.
             while not claimed:
-                entries = self.fetch_data(self.redis_key, self.redis_batch_size)
+                entries = self.fetch_data(self.redis_key, limit)
                 if not entries:
                     break
-                claimed = self.feed.claim(entries, self.redis_batch_size)
+                claimed = self.feed.claim(entries, limit)
         if not claimed:
             self.feed.idle()
         for site in claimed:
-            self.batch.append(site)
+            self.batch[site.site] = site
             yield from self._schedule(site.url, site.site, depth=0)
 
     def spider_idle(self) -> None:
-        """Scrapy has nothing left to do: the batch is crawled; take the next one, if any."""
-        if self.batch:
-            done, self.batch = self.batch, []
-            self.feed.crawled(done, Counter({s.site: self.delivered[s.site] for s in done}))
-            # Nothing is in flight: what the frontier remembers belongs to finished sites. A
-            # long survey keeps no memory of them, and a site retried here gets a fresh budget.
-            self.frontier.seen.clear()
-            self.frontier.spent.clear()
-            self.frontier.refunded.clear()
-            self.delivered.clear()
+        """Scrapy has nothing left to do: every site in hand is crawled; take the next ones,
+        if any."""
+        for site in list(self.batch):
+            self._done(site)
         scheduled = 0
         for request in self.next_requests():
             self.crawler.engine.crawl(request)  # type: ignore[union-attr]
@@ -172,7 +171,37 @@ class FrontierSpider(RedisMixin, MinerscanSpider):  # type: ignore[misc]
 
     def _item_scraped(self, item: Any, **_: Any) -> None:
         if isinstance(item, PageVisit):
-            self.delivered[registrable_domain(item.url)] += 1
+            site = registrable_domain(item.url)
+            self.delivered[site] += 1
+            self._settled(site)
+
+    def _settled(self, site: str) -> None:
+        """A request of ``site`` was called back, or one of its visits went through the
+        pipeline: done once nothing of it is in flight and every visit it yielded is through."""
+        if (
+            site in self.batch
+            and self.in_flight[site] <= 0
+            and self.delivered[site] >= self.yielded[site]
+        ):
+            self._done(site)
+            self._refill()
+
+    def _done(self, site: str) -> None:
+        feed_site = self.batch.pop(site)
+        self.feed.crawled([feed_site], Counter({site: self.delivered[site]}))
+        for counts in (self.delivered, self.yielded, self.in_flight):
+            counts.pop(site, None)
+        self.frontier.forget(site)
+
+    def _refill(self) -> None:
+        """Once a quarter of the batch is crawled, claim as many new sites, while the crawl
+        runs (not once it is stopping: Ctrl-C, an error)."""
+        engine = self.crawler.engine
+        missing = self.redis_batch_size - len(self.batch)
+        if engine is None or not engine.running or missing < max(1, self.redis_batch_size // 4):
+            return
+        for request in self.next_requests(missing):
+            engine.crawl(request)
 
     # -- leases ------------------------------------------------------------------------------
 
@@ -183,7 +212,7 @@ class FrontierSpider(RedisMixin, MinerscanSpider):  # type: ignore[misc]
         if self._renewing is not None:
             self._renewing.cancel()
         if self.batch:
-            unfinished, self.batch = self.batch, []
+            unfinished, self.batch = list(self.batch.values()), {}
             logger.info("crawl closed (%s) with %d sites unfinished", reason, len(unfinished))
             self.feed.stopped(unfinished)
 
@@ -192,6 +221,6 @@ class FrontierSpider(RedisMixin, MinerscanSpider):  # type: ignore[misc]
             await asyncio.sleep(self.feed.heartbeat_seconds)
             if self.batch:
                 try:
-                    await asyncio.to_thread(self.feed.heartbeat, list(self.batch))
+                    await asyncio.to_thread(self.feed.heartbeat, list(self.batch.values()))
                 except Exception as exc:  # noqa: BLE001 - the next beat tries again
                     logger.warning("could not renew the leases of this worker's sites: %r", exc)

@@ -18,15 +18,16 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import logging
 import os
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider
@@ -55,6 +56,8 @@ if TYPE_CHECKING:
     from crawler.run import CrawlConfig
 
 __all__ = ["MinerscanSpider", "PageTask", "extract_links", "is_html"]
+
+_Outcome = TypeVar("_Outcome", Response, Failure)
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +115,7 @@ class _Frontier:
     seen: set[str] = field(default_factory=set)
     spent: Counter[str] = field(default_factory=Counter)
     refunded: set[str] = field(default_factory=set)
+    urls_of: dict[str, set[str]] = field(default_factory=dict)  # site -> its keys in ``seen``
 
     def admit(self, url: str, site: str, *, target: bool = False) -> bool:
         """Whether to visit ``url`` (with every profile: the budget counts pages, not visits).
@@ -121,9 +125,23 @@ class _Frontier:
         key = canonical_url(url)
         if key in self.seen or (self.spent[site] >= self.max_pages and not target):
             return False
-        self.seen.add(key)
+        self.remember(url, site)
         self.spent[site] += 1
         return True
+
+    def remember(self, url: str, site: str) -> None:
+        """``url`` was visited for ``site`` (also a redirect's end): never schedule it again."""
+        key = canonical_url(url)
+        self.seen.add(key)
+        self.urls_of.setdefault(site, set()).add(key)
+
+    def forget(self, site: str) -> None:
+        """A finished site: a long survey keeps no memory of it, and a site retried later gets
+        a fresh budget."""
+        for key in self.urls_of.pop(site, ()):
+            self.seen.discard(key)
+            self.refunded.discard(key)
+        self.spent.pop(site, None)
 
     def refund(self, url: str, site: str) -> None:
         """A scheduled URL that was never visited (robots.txt) gives its budget back, once
@@ -132,6 +150,27 @@ class _Frontier:
         if key not in self.refunded:
             self.refunded.add(key)
             self.spent[site] -= 1
+
+
+def _settles(
+    callback: Callable[[MinerscanSpider, _Outcome], AsyncIterator[Any]],
+) -> Callable[[MinerscanSpider, _Outcome], AsyncIterator[Any]]:
+    """Wrap a callback or errback: once what it yields is taken, its request is no longer in
+    flight (the visits it yielded are counted too), and the spider hears of it."""
+
+    @functools.wraps(callback)
+    async def settling(spider: MinerscanSpider, outcome: _Outcome) -> AsyncIterator[Any]:
+        site = outcome.request.meta[TASK].site  # type: ignore[union-attr]
+        try:
+            async for output in callback(spider, outcome):
+                if isinstance(output, PageVisit):
+                    spider.yielded[site] += 1
+                yield output
+        finally:
+            spider.in_flight[site] -= 1
+            spider._settled(site)
+
+    return settling
 
 
 class MinerscanSpider(Spider):
@@ -152,6 +191,10 @@ class MinerscanSpider(Spider):
             (canonical_url(url), profile) for url, profile in config.skip_visits
         )
         self._context_ids = itertools.count(1)
+        # Per site: requests scheduled and not called back yet, visits the callbacks yielded.
+        # A site with no request in flight is completely crawled (see _settled).
+        self.in_flight: Counter[str] = Counter()
+        self.yielded: Counter[str] = Counter()
         self.recycler = BrowserRecycler(config.recycle_browser)
         # Pages start only while the CPU has room, but always at least one a core (admission.py).
         self.admission = Admission(floor=min(config.pages_at_once, _cores()))
@@ -182,6 +225,10 @@ class MinerscanSpider(Spider):
             return [self._probe_request(task) for task in pending]
         return [self._page_request(task) for task in pending]
 
+    def _settled(self, site: str) -> None:
+        """A request of ``site`` was called back, and whatever it yielded was taken: the hook
+        of a crawl that wants to know when a site is done (``FrontierSpider``)."""
+
     def _visited_before(self, task: PageTask) -> bool:
         key = canonical_url(task.url)
         return key in self.skip or (key, task.profile) in self.skip_visits
@@ -193,6 +240,7 @@ class MinerscanSpider(Spider):
         return {"User-Agent": found.user_agent, "Accept-Language": found.accept_language}
 
     def _page_request(self, task: PageTask) -> Request:
+        self.in_flight[task.site] += 1  # until its callback or errback is done
         return Request(
             task.url,
             callback=self._rendered,
@@ -214,6 +262,7 @@ class MinerscanSpider(Spider):
         )
 
     def _probe_request(self, task: PageTask) -> Request:
+        self.in_flight[task.site] += 1  # until its callback or errback is done
         return Request(
             task.url,
             method="HEAD",
@@ -225,6 +274,7 @@ class MinerscanSpider(Spider):
         )
 
     def _abort_probe(self, task: PageTask, outcome: LoadFailure, started: float) -> Request:
+        self.in_flight[task.site] += 1  # until its callback or errback is done
         return Request(
             task.url,
             method="HEAD",
@@ -242,6 +292,7 @@ class MinerscanSpider(Spider):
         )
 
     def _reseed_request(self, task: PageTask) -> Request:
+        self.in_flight[task.site] += 1  # until its callback or errback is done
         return Request(
             task.url,
             callback=self._reseeded,
@@ -287,6 +338,7 @@ class MinerscanSpider(Spider):
             return
         load.guard = asyncio.ensure_future(load.instrumentation.unstick_until_handed_over(page))
 
+    @_settles
     async def _rendered(self, response: Response) -> AsyncIterator[PageVisit | Request]:
         task: PageTask = response.meta[TASK]
         page: Page | None = response.meta.get("playwright_page")
@@ -299,7 +351,7 @@ class MinerscanSpider(Spider):
             await self.recycler.page_closed()
             self._left(response.meta)
         yield visit
-        self.frontier.seen.add(canonical_url(response.url))  # redirects: don't visit it twice
+        self.frontier.remember(response.url, task.site)  # redirects: don't visit it twice
         if is_html(visit.content_type):
             for request in self._follow(response, task):
                 yield request
@@ -385,6 +437,7 @@ class MinerscanSpider(Spider):
             return _with_failure(rendered, status_failure)
         return rendered
 
+    @_settles
     async def _failed(self, failure: Failure) -> AsyncIterator[PageVisit]:
         """Errback of browser pages and HEAD probes: close what was opened, record why."""
         request: Request = failure.request  # type: ignore[attr-defined]
@@ -432,6 +485,7 @@ class MinerscanSpider(Spider):
 
     # -- plain requests -----------------------------------------------------------------------
 
+    @_settles
     async def _probed(self, response: Response) -> AsyncIterator[PageVisit | Request]:
         task: PageTask = response.meta[TASK]
         content_type = _content_type(response)
@@ -451,6 +505,7 @@ class MinerscanSpider(Spider):
             profile=task.profile,
         )
 
+    @_settles
     async def _abort_probed(self, response: Response) -> AsyncIterator[PageVisit]:
         """The answer to an aborted page's HEAD probe: a refused redirect, or as it was."""
         task: PageTask = response.meta[TASK]
@@ -467,6 +522,7 @@ class MinerscanSpider(Spider):
         )
         yield _with_failure(visit, outcome)
 
+    @_settles
     async def _abort_probe_failed(self, failure: Failure) -> AsyncIterator[PageVisit]:
         request: Request = failure.request  # type: ignore[attr-defined]
         task: PageTask = request.meta[TASK]
@@ -478,13 +534,15 @@ class MinerscanSpider(Spider):
         )
         yield _with_failure(visit, request.meta[ABORTED])
 
+    @_settles
     async def _reseeded(self, response: Response) -> AsyncIterator[Request]:
         task: PageTask = response.meta[TASK]
         if is_html(_content_type(response)):
             for request in self._follow(response, task):
                 yield request
 
-    def _reseed_failed(self, failure: Failure) -> None:
+    @_settles
+    async def _reseed_failed(self, failure: Failure) -> AsyncIterator[PageVisit]:
         """Its visit is stored already; only the links behind it are lost."""
         request: Request = failure.request  # type: ignore[attr-defined]
         logger.info(
@@ -492,6 +550,8 @@ class MinerscanSpider(Spider):
             request.url,
             classify_failure(failure.value).message,
         )
+        return
+        yield  # an async generator, like every callback @_settles wraps
 
 
 # -- helpers ------------------------------------------------------------------------------------
