@@ -268,6 +268,9 @@ def main() -> None:
     parser.add_argument("--dwell", type=float, default=5.0)
     parser.add_argument("--sequential-sites", type=int, default=None, help="default: all")
     parser.add_argument("--concurrency", type=int, default=None, help="passed to survey")
+    parser.add_argument(
+        "--survey-args", default="", help='more options for survey, e.g. "--profile scanner"'
+    )
     args = parser.parse_args()
     sequential = min(args.sequential_sites or args.sites, args.sites)
     load_before = os.getloadavg()[0]
@@ -295,6 +298,7 @@ def main() -> None:
                           "--pages-per-site", "1"]  # fmt: skip
             if args.concurrency is not None:
                 survey_cmd += ["--concurrency", str(args.concurrency)]
+            survey_cmd += args.survey_args.split()
             sur = run_measured(survey_cmd)
             sur_wall, sur_peak = sur.seconds, sur.peak
         if sur.code not in (0, 1):
