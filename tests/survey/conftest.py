@@ -16,6 +16,9 @@ import pytest
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+# The fault suite's process helpers (procs.OomKiller), after everything else: its conftest and
+# ours must not shadow each other.
+sys.path.append(str(Path(__file__).resolve().parents[1] / "faults"))
 from survey_site_server import SiteServer, site_server
 
 PG_ADMIN = os.environ.get(

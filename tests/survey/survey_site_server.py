@@ -20,6 +20,22 @@ PAGE = (
     "<h1>{host}</h1><p>A tiny site.</p>{links}</body></html>"
 )
 SLOW_SECONDS = 30.0
+# Pages that eat memory until a renderer killer (tests/faults/procs.py's OomKiller, playing the
+# kernel's OOM killer) kills their renderer. Typed arrays live outside V8's heap, so nothing else
+# stops them (they stop at 2.5 GB). "crashload" eats in an inline script, so its load never ends;
+# "crashdwell" eats when the mouse moves off the page's corner, as only the dwell's person moves
+# it (headless shell moves it to 0,0 itself as a page loads).
+_EAT = (
+    "<script>var hoard = []; function eat() { while (hoard.length < 40) {"
+    " var chunk = new Uint8Array(64 << 20);"
+    " for (var i = 0; i < chunk.length; i += 4096) { chunk[i] = 1; }"  # resident, not reserved
+    " hoard.push(chunk); } }</script>"
+)
+CRASH_PAGES = {
+    "crashload": _EAT + "<script>eat();</script>",
+    "crashdwell": _EAT
+    + "<script>addEventListener('mousemove', function (e) { if (e.clientX > 0) eat(); });</script>",
+}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -44,6 +60,9 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, "text/html", b"<html><body>not found</body></html>")
         if name == "nothtml":
             return self._send(200, "application/pdf", b"%PDF-1.4\n%%EOF\n")
+        if name in CRASH_PAGES:
+            page = f"<!doctype html><html><body><h1>{host}</h1>{CRASH_PAGES[name]}</body></html>"
+            return self._send(200, "text/html; charset=utf-8", page.encode())
         if name == "slow":
             time.sleep(SLOW_SECONDS)
             return self._send(200, "text/html", b"<html><body>late</body></html>")

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 import sqlalchemy as sa
 from conftest import FAST, REDIS_URL, minerscan, wait_for, write_list
+from procs import OomKiller
 
 pytestmark = pytest.mark.browser
 
@@ -88,6 +89,61 @@ def test_status_breaks_failed_sites_down_by_kind(sites: Any, run_cli: Any, tmp_p
     ranks = _rows(db, "SELECT domain, rank FROM survey_sites ORDER BY rank")
     assert [r.rank for r in ranks] == list(range(1, 11))
     assert ranks[0].domain == "good1.localhost"
+
+
+# What the "OOM killer" lets one renderer hold: these tiny pages' renderers hold 100-160 MB.
+RENDERER_LIMIT = 400 << 20
+
+
+def test_status_counts_sites_whose_renderer_crashed_as_browser_crashes(
+    sites: Any, browser_env: dict[str, str], chromium_build: str, run_cli: Any, tmp_path: Path
+) -> None:
+    """Two sites' pages eat memory until the "OOM killer" (procs.OomKiller, watching this
+    survey's processes only) kills their renderer: crashload's while it loads (the navigation
+    fails), crashdwell's at the first mouse move of the dwell (the visit was rendered, then
+    crashed). Both sites fail as browser crashes; the sites around them are done."""
+    names = ["good1", "crashload", "crashdwell", "good2"]
+    listed = write_list(tmp_path / "list.csv", [sites.url(name) for name in names])
+    db = str(tmp_path / "s.db")
+    # The dwell's first mouse move starts crashdwell's eating: a dwell that leaves it time to be
+    # made on a loaded machine (where it can take a second), and the page time to be killed.
+    dwell = ["--dwell", "2", "--max-dwell", "2"]
+    args = ["survey", str(listed), "--db", db, *FAST, *dwell, "--pages-per-site", "1"]
+    env = {**browser_env, "MINERSCAN_CHROMIUM": chromium_build}
+    survey = subprocess.Popen(
+        minerscan(*args),
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,  # its Chromium dies with it
+    )
+    try:
+        with OomKiller(survey.pid, RENDERER_LIMIT) as killer:
+            _, stderr = survey.communicate(timeout=180)
+    finally:
+        _kill_9(survey)
+    assert survey.returncode == 0, stderr
+    outcome = {s.domain: s.state for s in _sites(db)}
+    assert outcome == {
+        "good1.localhost": "done",
+        "crashload.localhost": "failed",
+        "crashdwell.localhost": "failed",
+        "good2.localhost": "done",
+    }, (killer.killed, stderr)
+    report = json.loads(run_cli("status", "--db", db, "--format", "json").stdout)
+    assert report["states"] == {"queued": 0, "running": 0, "done": 2, "failed": 2}
+    assert report["failures"] == {"crash": 2}
+    assert report["pages"] == 4 and report["failed_pages"] == 2
+    table = run_cli("status", "--db", db).stdout
+    assert ["browser", "crash", "2"] in [line.split() for line in table.splitlines()], table
+    visits = {
+        v.url: v for v in _rows(db, "SELECT url, rendered, failure, error, watch FROM page_visits")
+    }
+    assert not visits[sites.url("crashload")].rendered  # it never loaded
+    crashed_late = visits[sites.url("crashdwell")]
+    assert crashed_late.rendered and crashed_late.failure == "crash", crashed_late
 
 
 def _start(args: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[str]:
