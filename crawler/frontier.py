@@ -45,6 +45,13 @@ __all__ = ["FeedSite", "FrontierSpider", "SiteFeed", "frontier_settings"]
 
 logger = logging.getLogger(__name__)
 
+# After the pipeline's item_scraped signal the item still counts as in the pipeline until the
+# signal's caller finishes, so the engine is asked a moment later.
+_WAKE_DELAY = 0.05
+# While the last sites' visits are analysed and stored, how often the idle crawl asks the feed
+# again whether it may close (one small SQL count each time).
+_STORING_POLL = 0.2
+
 
 @dataclass(frozen=True)
 class FeedSite:
@@ -94,6 +101,11 @@ class SiteFeed:
     def finished(self) -> bool:
         """Nothing is left to do and nothing can come back: the crawl may end."""
         return True
+
+    def storing(self) -> bool:
+        """Sites this crawl finished are still being stored (their last visits analysed and
+        written): ``finished`` may turn true in a moment."""
+        return False
 
 
 def frontier_settings(feed: SiteFeed) -> dict[str, Any]:
@@ -167,6 +179,8 @@ class FrontierSpider(RedisMixin, MinerscanSpider):  # type: ignore[misc]
             self.crawler.engine.crawl(request)  # type: ignore[union-attr]
             scheduled += 1
         if scheduled or not self.feed.finished():
+            if not scheduled and self.feed.storing():
+                self._wake(_STORING_POLL)
             raise DontCloseSpider
 
     def _item_scraped(self, item: Any, **_: Any) -> None:
@@ -185,6 +199,8 @@ class FrontierSpider(RedisMixin, MinerscanSpider):  # type: ignore[misc]
         ):
             self._done(site)
             self._refill()
+            if not self.batch:
+                self._wake(_WAKE_DELAY)
 
     def _done(self, site: str) -> None:
         feed_site = self.batch.pop(site)
@@ -202,6 +218,15 @@ class FrontierSpider(RedisMixin, MinerscanSpider):  # type: ignore[misc]
             return
         for request in self.next_requests(missing):
             engine.crawl(request)
+
+    def _wake(self, delay: float) -> None:
+        """Have Scrapy look in ``delay`` seconds whether it is idle (to claim the next batch, or
+        to close). On its own it looks only on its 5 s heartbeat, since neither an item leaving
+        the pipeline nor a visit being stored wakes the engine: a survey's end waited up to
+        5 s after its last site was stored."""
+        nextcall = getattr(getattr(self.crawler.engine, "_slot", None), "nextcall", None)
+        if nextcall is not None:  # Scrapy's engine slot; private, so looked up with care
+            asyncio.get_running_loop().call_later(delay, nextcall.schedule)
 
     # -- leases ------------------------------------------------------------------------------
 

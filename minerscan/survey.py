@@ -359,6 +359,10 @@ class SurveyFeed:
                 return False
         return self.surveys.open_count(self.survey_id) == 0
 
+    def storing(self) -> bool:
+        with self._lock:
+            return any(active.expected is not None for active in self._active.values())
+
     # -- visits ------------------------------------------------------------------------------
 
     def stored(self, visit: PageVisit) -> None:
