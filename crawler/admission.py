@@ -5,7 +5,7 @@ its dwell, while a miner, a spinning script or a hundred workers can take every 
 cores are saturated, more pages at once would only make every page slower to load (past its
 page timeout) and starve the CPU evidence of the ones already open. So a downloader middleware
 holds each browser request back while the whole machine's CPU has been at least ``BUSY`` busy
-over the last ``WINDOW`` seconds and at least ``floor`` pages are open, and spaces the pages it starts
+over the last moment and at least ``floor`` pages are open, and spaces the pages it starts
 above ``floor`` by ``SPACING``; below ``floor`` pages always start, so the scan always moves,
 whatever else runs on the machine.
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any
 
@@ -26,18 +25,12 @@ from crawler.instrument import procfs
 __all__ = ["ADMITTED", "BUSY", "Admission", "AdmissionMiddleware"]
 
 ADMITTED = "minerscan_admitted"
-BUSY = 0.9  # fraction of all cores, over the last WINDOW seconds
+BUSY = 0.9  # fraction of all cores, over the last READ_EVERY seconds or more
 READ_EVERY = 0.5
-# Saturation is judged over a few readings, not one: each page that starts loads in a burst of
-# a few hundred CPU-ms, so at 2-3 starts a second single half-second readings cross BUSY while
-# the cores are ~75% busy on average, and held pages for nothing (200 sites at 20 pages at once:
-# 128.6 pages/min judged on one reading, 144.3 with no admission at all). A miner that
-# saturates the machine does so for seconds, and is seen within WINDOW.
-WINDOW = 2.0
 WAIT_STEP = 0.1
 # Above the floor, pages start at least this far apart: pages that all start together load
 # together (and a saturated machine shows in /proc/stat only after they did). At 5 s dwells
-# a page frees its slot every ~0.33 s at 20 pages at once, so this spacing costs nothing there.
+# a page frees its slot every ~0.4 s at 16 pages at once, so this spacing costs nothing there.
 SPACING = 0.25
 
 
@@ -56,27 +49,24 @@ class Admission:
         self.held = 0  # requests that had to wait, for the scan's summary
         self._read = read
         self._clock = clock
-        # (when, (busy, total)) readings, oldest first, spanning about WINDOW seconds
-        self._readings: deque[tuple[float, tuple[float, float]]] = deque()
+        self._last: tuple[float, tuple[float, float]] | None = None
         self._fraction = 0.0
         self._started: float | None = None  # when the last page started
 
     def saturated(self) -> bool:
-        """Whether the machine's cores were at least ``busy`` busy over the last WINDOW seconds
-        (read at most every READ_EVERY seconds; off Linux, never)."""
+        """Whether the machine's cores were at least ``busy`` busy since the last reading
+        (taken at most every READ_EVERY seconds; off Linux, never)."""
         now = self._clock()
-        if self._readings and now - self._readings[-1][0] < READ_EVERY:
+        if self._last is not None and now - self._last[0] < READ_EVERY:
             return self._fraction >= self.busy
         times = self._read()
         if times is None:
             return False
-        self._readings.append((now, times))
-        while len(self._readings) > 2 and now - self._readings[1][0] >= WINDOW:
-            self._readings.popleft()
-        if len(self._readings) > 1:
-            first = self._readings[0][1]
-            busy, total = times[0] - first[0], times[1] - first[1]
+        if self._last is not None:
+            busy = times[0] - self._last[1][0]
+            total = times[1] - self._last[1][1]
             self._fraction = busy / total if total > 0 else 0.0
+        self._last = (now, times)
         return self._fraction >= self.busy
 
     def _may_start(self) -> bool:

@@ -153,7 +153,7 @@ def crawl_options(f: F) -> F:
             "--concurrency",
             type=int,
             default=None,
-            help="Pages rendered at once. Default: from the machine, 10 a core (2 to 32) as "
+            help="Pages rendered at once. Default: from the machine, 8 a core (2 to 32) as "
             "memory allows; the scan's first line says what was chosen.",
         ),
         click.option(

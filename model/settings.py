@@ -25,15 +25,12 @@ __all__ = [
 
 CONCURRENCY_LIMIT = 64
 # Pages rendered at once per core. A page mostly waits out its dwell: at the default 5 s dwell
-# an ordinary page costs about 0.6 CPU-s from load to close (renderer, browser, GPU, driver and
-# this process, bench/bench_survey.py) and holds its slot about 6.5 s, so at 8 a core (16 on 2
-# cores) the slots, not the cores, were the bound: 150 pages started a minute, the cores 73%
-# busy. At 10 a core 170 start a minute and the cores are ~78% busy, with the admission
-# (crawler/admission.py) holding pages back while a miner saturates them; past that the CPU is
-# the bound (12 a core made no more). (At 4 a core the old, busier person-like interaction
-# missed its idle click under load; the cheaper one does not, tests/e2e/test_profiles.py runs at
-# this default.) --concurrency goes higher by hand.
-_PAGES_PER_CORE = 10
+# an ordinary page costs about 0.65 CPU-s from load to close (renderer, browser, GPU, driver
+# and this process, bench/bench_survey.py) and holds its slot about 6.7 s, so 8 pages a core
+# keep the cores about three quarters busy, with room for the miners among them. (At 4 a core
+# the old, busier person-like interaction missed its idle click under load; the cheaper one
+# does not, tests/e2e/test_profiles.py runs at this default.) --concurrency goes higher by hand.
+_PAGES_PER_CORE = 8
 _MAX_DEFAULT = 32
 _MIN_DEFAULT = 2
 # Memory a rendered page may need (full Chromium ≈85 MB a page, plus its share of the analysis
@@ -72,7 +69,7 @@ def _memory_bytes() -> int | None:
 def machine_concurrency(
     cores: int | None = None, memory_bytes: int | None = None
 ) -> MachineConcurrency:
-    """Pages to render at once on this machine: 10 per core, 2 to 32, as memory allows."""
+    """Pages to render at once on this machine: 8 per core, 2 to 32, as memory allows."""
     cores = cores if cores is not None else _cores()
     memory = memory_bytes if memory_bytes is not None else _memory_bytes()
     pages = min(_MAX_DEFAULT, max(_MIN_DEFAULT, cores * _PAGES_PER_CORE))

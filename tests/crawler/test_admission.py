@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from crawler.admission import BUSY, READ_EVERY, SPACING, WINDOW, Admission
+from crawler.admission import BUSY, READ_EVERY, SPACING, Admission
 
 
 class Machine:
@@ -108,20 +108,3 @@ def test_pages_above_the_floor_start_spaced_out_not_all_at_once() -> None:
         return opened
 
     assert asyncio.run(scenario()) == [1, 2, 3]
-
-
-def test_a_burst_of_page_loads_does_not_hold_pages_but_saturation_that_lasts_does() -> None:
-    machine = Machine()
-    admission = _admission(machine, floor=1)
-    machine.busy_fraction = 0.6  # pages dwelling
-    steps = round(WINDOW / READ_EVERY)
-    for _ in range(steps):
-        machine.advance(READ_EVERY)
-        admission.saturated()
-    machine.busy_fraction = 1.0  # a few pages load at once, for one reading
-    machine.advance(READ_EVERY)
-    assert not admission.saturated()
-    for _ in range(steps):  # the cores stay full (a miner): now it is saturation
-        machine.advance(READ_EVERY)
-        admission.saturated()
-    assert admission.saturated()

@@ -88,7 +88,7 @@ def test_concurrency_left_unset_is_chosen_from_the_machine_and_stored_with_the_s
 
 @pytest.mark.parametrize(
     ("cores", "gib", "pages"),
-    [(1, 16, 10), (2, 24, 20), (4, 32, 32), (64, 256, 32), (8, 2, 5), (2, 1, 1)],
+    [(1, 16, 8), (2, 24, 16), (4, 32, 32), (64, 256, 32), (8, 2, 5), (2, 1, 1)],
 )
 def test_machine_concurrency_grows_with_cores_and_is_held_by_memory(
     cores: int, gib: int, pages: int
