@@ -45,9 +45,6 @@ __all__ = ["FeedSite", "FrontierSpider", "SiteFeed", "frontier_settings"]
 
 logger = logging.getLogger(__name__)
 
-# After the pipeline's item_scraped signal the item still counts as in the pipeline until the
-# signal's caller finishes, so the engine is asked a moment later.
-_WAKE_DELAY = 0.05
 # While the last sites' visits are analysed and stored, how often the idle crawl asks the feed
 # again whether it may close (one small SQL count each time).
 _STORING_POLL = 0.2
@@ -199,8 +196,6 @@ class FrontierSpider(RedisMixin, MinerscanSpider):  # type: ignore[misc]
         ):
             self._done(site)
             self._refill()
-            if not self.batch:
-                self._wake(_WAKE_DELAY)
 
     def _done(self, site: str) -> None:
         feed_site = self.batch.pop(site)
@@ -221,9 +216,9 @@ class FrontierSpider(RedisMixin, MinerscanSpider):  # type: ignore[misc]
 
     def _wake(self, delay: float) -> None:
         """Have Scrapy look in ``delay`` seconds whether it is idle (to claim the next batch, or
-        to close). On its own it looks only on its 5 s heartbeat, since neither an item leaving
-        the pipeline nor a visit being stored wakes the engine: a survey's end waited up to
-        5 s after its last site was stored."""
+        to close). Once its last request is done it looks on its own only on its 5 s
+        heartbeat, since a visit being stored does not wake the engine: a survey's end waited
+        up to 5 s after its last site was stored."""
         nextcall = getattr(getattr(self.crawler.engine, "_slot", None), "nextcall", None)
         if nextcall is not None:  # Scrapy's engine slot; private, so looked up with care
             asyncio.get_running_loop().call_later(delay, nextcall.schedule)
